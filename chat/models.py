@@ -1,0 +1,1 @@
+"""Models of the chat app (built by its own issue)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PersonaiConfig(AppConfig):
+    name = "personai"
+    verbose_name = "Personai infrastructure"

@@ -1,0 +1,1 @@
+"""Models owned by the personai package (cross-cutting infrastructure)."""

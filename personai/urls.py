@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from personai import health, views
+
+# One login form for the whole site: the admin login goes through allauth's form, so its
+# brute-force limits (ACCOUNT_RATE_LIMITS) protect /admin/ too.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Personai administration"
+admin.site.site_title = "Personai admin"
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+handler400 = "personai.views.bad_request"
+handler403 = "personai.views.permission_denied"
+handler404 = "personai.views.page_not_found"
+handler500 = "personai.views.server_error"

@@ -1,0 +1,1 @@
+"""Models of the personas app (built by its own issue)."""

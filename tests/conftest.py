@@ -1,0 +1,48 @@
+"""Shared fixtures. Tests run against the real (embedded) PostgreSQL and Redis servers."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from personai import embedded
+from tests.factories import UserFactory
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Stop only the embedded servers this test session started itself; a developer's running
+    # `make run` keeps its servers.
+    if "redis" in embedded.STARTED_IN_THIS_PROCESS:
+        embedded.stop_redis()
+    if "postgres" in embedded.STARTED_IN_THIS_PROCESS:
+        embedded.stop_postgres()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the shared Redis cache; every test starts from zero.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
