@@ -1,1 +1,334 @@
-"""Models of the assessments app (built by its own issue)."""
+"""Assessment delivery and scoring results.
+
+A `SubjectProfile` is whoever an assessment is about: a person (optionally linked to a user),
+an LLM agent, or a cohort. An `AssessmentSession` is one pass through a pinned questionnaire
+version, by the subject themself, by an anonymous responder of a `Survey` about the subject,
+or by an agent. Answers are `Response` rows (one per item), scored by `AnalysisRun`s that write
+per-dimension `TraitScore`s and the per-answer audit trail (`ResponseTraitComponent`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from questionnaires.models import (
+    QuestionnaireItem,
+    QuestionnaireVersion,
+    QuestionOption,
+    TraitComposite,
+    TraitDimension,
+)
+
+
+def new_share_token() -> str:
+    # 32 url-safe bytes = 256 random bits (the issue asks for at least 128).
+    return secrets.token_urlsafe(32)
+
+
+class SubjectProfile(models.Model):
+    class SubjectType(models.TextChoices):
+        HUMAN = "human", "Human"
+        AGENT = "agent", "LLM agent"
+        COHORT = "cohort", "Cohort"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject_type = models.CharField(max_length=10, choices=SubjectType.choices, default=SubjectType.HUMAN)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="subjects"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="owned_subjects",
+        help_text="Who manages this subject (for agents and cohorts; a human's own profile is theirs).",
+    )
+    display_name = models.CharField(max_length=200)
+    metadata = models.JSONField(default=dict, blank=True)
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    locale = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            # A user has exactly one "self" human profile.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(subject_type="human"), name="subject_one_human_profile_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Survey(models.Model):
+    """A share link that lets anonymous responders answer a questionnaire about a subject."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="surveys")
+    subject = models.ForeignKey(SubjectProfile, on_delete=models.CASCADE, related_name="surveys")
+    questionnaire_version = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="surveys")
+    title = models.CharField(max_length=200, blank=True)
+    share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    is_active = models.BooleanField(default=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    max_responses = models.PositiveIntegerField(null=True, blank=True)
+    min_responses_to_show = models.PositiveIntegerField(
+        default=3, help_text="Others' answers are shown only once at least this many responded (privacy)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner"], name="idx_surveys_user_id")]
+
+    def __str__(self) -> str:
+        return self.title or f"Survey about {self.subject}"
+
+
+class AssessmentSession(models.Model):
+    class RespondentKind(models.TextChoices):
+        SELF = "self", "Self"
+        ANONYMOUS = "anonymous", "Anonymous responder"
+        AGENT = "agent", "LLM agent"
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+        SCORED = "scored", "Scored"
+        ABANDONED = "abandoned", "Abandoned"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(SubjectProfile, on_delete=models.CASCADE, related_name="sessions")
+    questionnaire_version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="sessions"
+    )
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions")
+    respondent_kind = models.CharField(max_length=12, choices=RespondentKind.choices)
+    respondent_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    responder_id = models.CharField(max_length=255, blank=True, help_text="Anonymous fingerprint (surveys).")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    locale = models.CharField(max_length=10, default="en")
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # One submission per responder per survey, guaranteed under concurrency.
+            models.UniqueConstraint(
+                fields=["survey", "responder_id"],
+                condition=Q(survey__isnull=False),
+                name="session_one_per_survey_responder",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subject", "status"], name="session_subject_status_idx"),
+            models.Index(fields=["questionnaire_version", "status"], name="session_version_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_version} · {self.subject} ({self.status})"
+
+
+class Response(models.Model):
+    session = models.ForeignKey(AssessmentSession, on_delete=models.CASCADE, related_name="responses")
+    item = models.ForeignKey(QuestionnaireItem, on_delete=models.PROTECT, related_name="responses")
+    value_boolean = models.BooleanField(null=True, blank=True)
+    value_number = models.FloatField(null=True, blank=True)
+    value_text = models.TextField(blank=True)
+    selected_option = models.ForeignKey(
+        QuestionOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    selected_options = models.ManyToManyField(
+        QuestionOption, through="ResponseOptionSelection", blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "item"], name="response_session_item_unique"),
+        ]
+        indexes = [models.Index(fields=["item"], name="response_item_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.item.key}"
+
+
+class ResponseOptionSelection(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="selections")
+    option = models.ForeignKey(QuestionOption, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "option"], name="response_option_selection_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} · {self.option_id}"
+
+
+class QuestionnaireEventLog(models.Model):
+    class Event(models.TextChoices):
+        STARTED = "started", "Started"
+        AUTOSAVED = "autosaved", "Autosaved"
+        RESUMED = "resumed", "Resumed"
+        SUBMITTED = "submitted", "Submitted"
+        SCORED = "scored", "Scored"
+        ABANDONED = "abandoned", "Abandoned"
+
+    session = models.ForeignKey(AssessmentSession, on_delete=models.CASCADE, related_name="events")
+    event = models.CharField(max_length=12, choices=Event.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["session", "created_at"], name="event_session_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.event}"
+
+
+# --------------------------------------------------------------------------- scoring results
+
+
+class AnalysisRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(AssessmentSession, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    score_version = models.CharField(max_length=50, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # The engine's full result (skipped/unanswered items, composites) for reports and the API.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=["pending", "running"]),
+                name="analysis_run_unfinished_idx",
+            ),
+            models.Index(fields=["session", "-created_at"], name="analysis_run_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.id} ({self.status})"
+
+
+class TraitScore(models.Model):
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="scores")
+    dimension = models.ForeignKey(TraitDimension, on_delete=models.PROTECT, related_name="scores")
+    raw_score = models.FloatField()
+    normalized_score = models.FloatField(null=True, blank=True)
+    item_mean = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=50, blank=True)
+    band_label = models.CharField(max_length=100, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "dimension"], name="trait_score_run_dimension_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension.slug}={self.raw_score}"
+
+
+class CompositeScore(models.Model):
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="composite_scores")
+    composite = models.ForeignKey(TraitComposite, on_delete=models.PROTECT, related_name="scores")
+    value = models.FloatField(null=True, blank=True)
+    primary_dimension = models.ForeignKey(
+        TraitDimension, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "composite"], name="composite_score_run_composite_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.composite.slug}"
+
+
+class ResponseTraitComponent(models.Model):
+    """One answer's contribution to one dimension: the audit trail behind every score."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="components")
+    item = models.ForeignKey(QuestionnaireItem, on_delete=models.PROTECT, related_name="+")
+    option = models.ForeignKey(QuestionOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    dimension = models.ForeignKey(TraitDimension, on_delete=models.PROTECT, related_name="+")
+    mapping_id = models.BigIntegerField(null=True, blank=True)
+    rule_type = models.CharField(max_length=20)
+    input_value = models.JSONField(null=True, blank=True)
+    contribution = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "dimension"], name="component_run_dimension_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} → {self.dimension_id}: {self.contribution}"
+
+
+class AnalysisReport(models.Model):
+    class Format(models.TextChoices):
+        JSON = "json", "JSON"
+        MARKDOWN = "markdown", "Markdown"
+        HTML = "html", "HTML"
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="reports")
+    format = models.CharField(max_length=10, choices=Format.choices)
+    locale = models.CharField(max_length=10, default="en")
+    content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "format", "locale"], name="analysis_report_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.format}/{self.locale}"
+
+
+class SubjectTraitAverage(models.Model):
+    """Read-only SQL view `subject_trait_average_v` (seed 002): per subject, questionnaire
+    version, respondent kind and dimension, the mean of each scored session's latest run."""
+
+    pk = models.CompositePrimaryKey("subject", "questionnaire_version", "respondent_kind", "dimension")
+    subject = models.ForeignKey(SubjectProfile, on_delete=models.DO_NOTHING, related_name="+")
+    questionnaire_version = models.ForeignKey(QuestionnaireVersion, on_delete=models.DO_NOTHING, related_name="+")
+    respondent_kind = models.CharField(max_length=12)
+    dimension = models.ForeignKey(TraitDimension, on_delete=models.DO_NOTHING, related_name="+")
+    session_count = models.IntegerField()
+    mean_raw = models.FloatField()
+    mean_normalized = models.FloatField(null=True)
+    sd_raw = models.FloatField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "subject_trait_average_v"
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.dimension_id}: {self.mean_raw}"
