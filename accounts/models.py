@@ -46,6 +46,11 @@ class ApiKey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"], name="accounts_apikey_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(name__regex=r"\S"), name="accounts_apikey_name_not_blank"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -21,8 +21,16 @@ TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test
 env = environ.Env()
 
 
+_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+
+
 def _env(parse, name: str, **kwargs):
     """Read one variable with django-environ, turning a bad value into a readable error."""
+    if parse == env.bool:
+        # env.bool reads any unknown word (DEBUG=maybe, DEBUG=ture) as false; refuse it instead.
+        raw = env.str(name, default="").strip().lower()
+        if raw and raw not in _BOOL_WORDS:
+            raise ImproperlyConfigured(f"Environment variable {name} must be true or false, got {raw!r}")
     try:
         return parse(name, **kwargs)
     except (ValueError, TypeError) as exc:
@@ -163,7 +171,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = _env(env.int, "CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = _env(env.int, "CELERY_TASK_TIME_LIMIT", default=360)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Bounded socket waits: a Redis that vanishes without closing the connection must not hang a
+# request (the outbox's post-commit nudge publishes from the web process) or a relay forever.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 5,
+    "socket_timeout": 10,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
@@ -188,6 +202,8 @@ LLM_API_KEY = env.str("LLM_API_KEY", default="")
 LLM_MODEL = env.str("LLM_MODEL", default="")
 LLM_TIMEOUT_SECONDS = _env(env.float, "LLM_TIMEOUT_SECONDS", default=60.0)
 LLM_MAX_RETRIES = _env(env.int, "LLM_MAX_RETRIES", default=2)
+# First pause before a retry; it doubles on each further retry (capped at 8 s, with jitter).
+LLM_RETRY_BACKOFF_SECONDS = _env(env.float, "LLM_RETRY_BACKOFF_SECONDS", default=0.5)
 EMBEDDING_BASE_URL = env.str("EMBEDDING_BASE_URL", default="")
 EMBEDDING_API_KEY = env.str("EMBEDDING_API_KEY", default="")
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")
@@ -271,12 +287,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}
-        }
-    },
-    "SECURITY": [{"ApiKeyAuth": []}],
+    # The ApiKeyAuth security scheme (and each operation's security list) comes from the
+    # authentication extension in accounts/schema.py.
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = _env(env.int, "DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
@@ -321,6 +333,8 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = _env(env.int, "SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env(env.bool, "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = _env(env.bool, "SECURE_HSTS_PRELOAD", default=False)
+    # Joining the browsers' HSTS preload list is a commitment an operator opts into, not a default.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOGGING = {
     "version": 1,
