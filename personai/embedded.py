@@ -22,8 +22,9 @@ from pathlib import Path
 
 DATABASE_NAME = "personai"
 
-# Which servers this very process started (the test session stops those when it ends).
-STARTED_IN_THIS_PROCESS: set[str] = set()
+# Which servers this very process started, as (kind, data path); the test session stops the
+# ones under the default data dir when it ends.
+STARTED_IN_THIS_PROCESS: set[tuple[str, Path]] = set()
 
 
 class EmbeddedServiceError(RuntimeError):
@@ -145,7 +146,7 @@ def ensure_postgres(base: Path | None = None) -> str:
                     f"Set DATABASE_URL to use another server.\n{tail}"
                 ) from exc
             uri = server.get_uri(database=DATABASE_NAME)
-            STARTED_IN_THIS_PROCESS.add("postgres")
+            STARTED_IN_THIS_PROCESS.add(("postgres", pgdata))
         _create_database(uri)
     return uri
 
@@ -269,7 +270,7 @@ def _start_valkey(directory: Path, sock: Path) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if _ping_unix(sock):
-            STARTED_IN_THIS_PROCESS.add("redis")
+            STARTED_IN_THIS_PROCESS.add(("redis", directory))
             return
         time.sleep(0.05)
     log = directory / "valkey.log"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -21,22 +26,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
-    return render(request, "error.html", {"title": title, "message": message}, status=status)
+    context = {"title": title, "message": message, "status": status}
+    return render(request, "error.html", context, status=status)
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 400, "Bad request", "The request could not be understood.")
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 403, "Not allowed", "You do not have permission to do that.")
 
 
-def page_not_found(request, exception=None):
-    return _error(request, 404, "Not found", "There is nothing at this address.")
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "Page not found", "There is nothing at this address.")
 
 
-def server_error(request):
-    return _error(
-        request, 500, "Something went wrong", "The error was logged. Please try again in a moment."
-    )
+def server_error(request: HttpRequest) -> HttpResponse:
+    title = "Something went wrong"
+    message = "The error was logged. Please try again in a moment."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=500)
+    # The failure may be the database or the session store, so render without the request's
+    # context processors (no user lookup, hence no account links) and fall back to plain HTML
+    # if even that fails.
+    context = {"title": title, "message": message, "status": 500, "hide_account_nav": True}
+    try:
+        html = render_to_string("error.html", context)
+    except Exception:
+        logger.exception("The 500 page itself failed to render")
+        html = (
+            f"<!DOCTYPE html><title>{title}</title><h1>{title}</h1>"
+            f"<p>{message}</p><p><a href='/'>Home</a></p>"
+        )
+    return HttpResponse(html, status=500)

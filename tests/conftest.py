@@ -12,9 +12,9 @@ from tests.factories import UserFactory
 def pytest_sessionfinish(session, exitstatus):
     # Stop only the embedded servers this test session started itself; a developer's running
     # `make run` keeps its servers.
-    if "redis" in embedded.STARTED_IN_THIS_PROCESS:
+    if ("redis", embedded.redis_dir()) in embedded.STARTED_IN_THIS_PROCESS:
         embedded.stop_redis()
-    if "postgres" in embedded.STARTED_IN_THIS_PROCESS:
+    if ("postgres", embedded.pg_data_path()) in embedded.STARTED_IN_THIS_PROCESS:
         embedded.stop_postgres()
 
 
