@@ -113,7 +113,12 @@ class AssessmentSession(models.Model):
     respondent_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    responder_id = models.CharField(max_length=255, blank=True, help_text="Anonymous fingerprint (surveys).")
+    responder_id = models.CharField(
+        max_length=255, blank=True, help_text="Anonymous responder token from a signed cookie (surveys)."
+    )
+    responder_fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="Server-side hash of network and browser traits (surveys)."
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     locale = models.CharField(max_length=10, default="en")
     started_at = models.DateTimeField(auto_now_add=True)
@@ -134,6 +139,11 @@ class AssessmentSession(models.Model):
         indexes = [
             models.Index(fields=["subject", "status"], name="session_subject_status_idx"),
             models.Index(fields=["questionnaire_version", "status"], name="session_version_status_idx"),
+            models.Index(
+                fields=["survey", "responder_fingerprint"],
+                condition=Q(survey__isnull=False),
+                name="session_survey_fingerprint_idx",
+            ),
         ]
 
     def __str__(self) -> str:

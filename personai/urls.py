@@ -13,6 +13,7 @@ admin.site.site_title = "Personai admin"
 
 api_v1 = [
     path("", include("accounts.api_urls")),
+    path("", include("questionnaires.api_urls")),
 ]
 
 urlpatterns = [
