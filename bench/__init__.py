@@ -1,0 +1,1 @@
+"""On-demand benchmarks: ``python -m bench`` (or ``make bench``). Not part of the test suite."""
