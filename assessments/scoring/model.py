@@ -1,0 +1,229 @@
+"""The scoring engine's inputs and outputs: frozen dataclasses, no ORM.
+
+The questionnaire service builds an `Instrument` and a mapping of `Answer`s from the database, calls
+`score()` and stores the `ScoreResult` it gets back. Field meanings follow
+docs/questionnaire-format.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import abc
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Bump when the engine's semantics change: every stored score carries it in `score_version`.
+ENGINE_VERSION = "1"
+
+ITEM_TYPES = ("boolean", "scalar", "single_choice", "multi_choice", "text")
+RULES = ("constant", "boolean_gate", "range_linear", "range_bucket", "option_weight")
+
+
+class DefinitionError(ValueError):
+    """The instrument cannot be scored as defined; `errors` lists every problem found."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(self.errors))
+
+
+class InvalidAnswerError(ValueError):
+    """An answer that the delivery layer should have rejected reached the engine."""
+
+    def __init__(self, item: str, message: str) -> None:
+        self.item = item
+        self.message = message
+        super().__init__(f"{item}: {message}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    value: float | None  # numeric value of the option, None for e.g. "prefer not to say"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    id: str  # stable id (db pk as str) for the audit trail
+    dimension: str  # dimension slug
+    rule: str  # constant | boolean_gate | range_linear | range_bucket | option_weight
+    params: abc.Mapping[str, Any] = field(default_factory=dict)
+    option: str | None = None  # option key for option-level mappings
+    effective_from: datetime | None = None  # inclusive
+    effective_to: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class BranchRule:
+    action: str  # "show" | "skip"
+    logic: Any  # JSON Logic over answers to earlier items
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    type: str  # boolean | scalar | single_choice | multi_choice | text
+    required: bool = True
+    unscored: bool = False
+    config: abc.Mapping[str, Any] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
+    mappings: tuple[Mapping, ...] = ()
+    branch: tuple[BranchRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Threshold:
+    key: str
+    label: str
+    narrative: str
+    lower: float | None
+    upper: float | None
+    lower_inclusive: bool = True
+    upper_inclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Dimension:
+    slug: str
+    name: str
+    parent: str | None = None
+    sort_order: int = 0
+    thresholds: tuple[Threshold, ...] = ()
+
+
+@dataclass(frozen=True)
+class Composite:
+    slug: str
+    name: str
+    kind: str  # argmax | weighted_sum
+    dimensions: tuple[str, ...] = ()
+    weights: abc.Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelDefinition:
+    dimensions: tuple[Dimension, ...]
+    composites: tuple[Composite, ...] = ()
+    config: abc.Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Instrument:
+    model: ModelDefinition
+    items: tuple[Item, ...]  # in display order
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer; only the field that matches the item's type is read."""
+
+    boolean: bool | None = None
+    number: float | None = None
+    text: str | None = None
+    option: str | None = None
+    options: tuple[str, ...] = ()
+
+
+def subtree(model: ModelDefinition, slug: str) -> frozenset[str]:
+    """`slug` and every dimension below it (a domain scores its facets' items too)."""
+    found = {slug}
+    grew = True
+    while grew:
+        grew = False
+        for dimension in model.dimensions:
+            if dimension.parent in found and dimension.slug not in found:
+                found.add(dimension.slug)
+                grew = True
+    return frozenset(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Component:
+    """One mapping's contribution: a row of the audit trail."""
+
+    item: str
+    option: str | None
+    dimension: str
+    mapping_id: str
+    rule: str
+    input: Any
+    contribution: float
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    dimension: str
+    raw: float
+    normalized: float | None
+    item_mean: float | None
+    band: str | None
+    band_label: str | None
+    narrative: str | None
+    item_count: int
+    facets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompositeScore:
+    composite: str
+    value: float | None  # weighted_sum
+    primary: str | None  # argmax: the winning dimension's slug
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    score_version: str
+    dimensions: tuple[DimensionScore, ...]  # parent first, then its facets; siblings by (sort_order, slug)
+    composites: tuple[CompositeScore, ...]
+    components: tuple[Component, ...]  # item order, then mapping order
+    skipped: tuple[str, ...]
+    unanswered: tuple[str, ...]
+    unanswered_required: tuple[str, ...]
+
+    def dimension(self, slug: str) -> DimensionScore:
+        for dimension in self.dimensions:
+            if dimension.dimension == slug:
+                return dimension
+        raise KeyError(slug)
+
+    def composite(self, slug: str) -> CompositeScore:
+        for composite in self.composites:
+            if composite.composite == slug:
+                return composite
+        raise KeyError(slug)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; floats rounded to 6 decimals (the only place the engine rounds)."""
+        return _canonical(asdict(self))
+
+    def to_json(self) -> str:
+        """Canonical JSON: byte-identical for identical inputs."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot serialise {value!r}")
+        return round(value, 6) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if isinstance(value, abc.Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
