@@ -175,4 +175,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         failed = ", ".join(name for name, result in checks.items() if not result["ok"])
         level = logging.WARNING if status == "down" else logging.INFO
         logger.log(level, "Health check %s: %s failing", status, failed)
+    if not (settings.DEBUG or request.user.is_staff):
+        # Load balancers need the verdict; versions, URLs and error texts are for staff only.
+        checks = {name: {"ok": result["ok"]} for name, result in checks.items()}
     return JsonResponse({"status": status, "checks": checks}, status=503 if status == "down" else 200)

@@ -10,12 +10,30 @@ import pytest
 import personai
 from personai import health
 
+from tests.factories import UserFactory
+
 REQUIRED_FIELDS = {"ok", "detail", "latency_ms"}
 
 
+@pytest.fixture
+def staff_client(client, db):
+    client.force_login(UserFactory(is_staff=True))
+    return client
+
+
 @pytest.mark.django_db
-def test_it_reports_database_pgvector_and_redis_ok(client):
+def test_anonymous_callers_get_the_verdict_without_details(client):
     response = client.get("/healthz")
+
+    body = response.json()
+    assert body["status"] in {"ok", "degraded"}
+    assert body["checks"]["database"] == {"ok": True}
+    assert all(set(result) == {"ok"} for result in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_it_reports_database_pgvector_and_redis_ok(staff_client):
+    response = staff_client.get("/healthz")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -36,15 +54,15 @@ def test_it_reports_database_pgvector_and_redis_ok(client):
 
 
 @pytest.mark.django_db
-def test_the_worker_check_counts_replies(client):
-    worker = client.get("/healthz").json()["checks"]["worker"]
+def test_the_worker_check_counts_replies(staff_client):
+    worker = staff_client.get("/healthz").json()["checks"]["worker"]
 
     assert worker["workers"] >= 0
     assert worker["ok"] is (worker["workers"] > 0)
 
 
 @pytest.mark.django_db
-def test_it_is_down_with_503_when_redis_is_unreachable(client, settings):
+def test_it_is_down_with_503_when_redis_is_unreachable(staff_client, settings):
     dead = "unix:///nonexistent/redis.sock"
     settings.REDIS_URL = dead
     settings.CACHES = {
@@ -52,7 +70,7 @@ def test_it_is_down_with_503_when_redis_is_unreachable(client, settings):
     }
 
     began = time.monotonic()
-    response = client.get("/healthz")
+    response = staff_client.get("/healthz")
     elapsed = time.monotonic() - began
 
     assert response.status_code == 503
@@ -65,13 +83,13 @@ def test_it_is_down_with_503_when_redis_is_unreachable(client, settings):
 
 
 @pytest.mark.django_db
-def test_a_check_that_raises_reports_its_message(client, monkeypatch):
+def test_a_check_that_raises_reports_its_message(staff_client, monkeypatch):
     def broken():
         raise RuntimeError("the model server is on fire")
 
     monkeypatch.setitem(health.CHECKS, "llm", broken)
 
-    response = client.get("/healthz")
+    response = staff_client.get("/healthz")
 
     assert response.status_code == 200
     llm = response.json()["checks"]["llm"]
@@ -81,7 +99,7 @@ def test_a_check_that_raises_reports_its_message(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_hanging_check_is_reported_at_the_deadline(client, monkeypatch):
+def test_a_hanging_check_is_reported_at_the_deadline(staff_client, monkeypatch):
     release = threading.Event()
 
     def hangs():
@@ -93,7 +111,7 @@ def test_a_hanging_check_is_reported_at_the_deadline(client, monkeypatch):
 
     try:
         began = time.monotonic()
-        response = client.get("/healthz")
+        response = staff_client.get("/healthz")
         elapsed = time.monotonic() - began
     finally:
         release.set()
