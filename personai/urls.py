@@ -14,11 +14,13 @@ admin.site.site_title = "Personai admin"
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("questionnaires.api_urls")),
+    path("", include("assessments.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("", include("assessments.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
