@@ -1,6 +1,7 @@
 """Writes to the questionnaire library: publishing, drafting, and what a publishable version obeys.
 
-A published version never changes. `version_publish` checks a draft against every rule below and
+A published version never changes. `version_publish` checks a draft against every rule below
+(and, once they pass, against the scoring engine's own `check_instrument`, as a safety net) and
 raises `PublishError` with all problems at once; `version_create_draft` copies a version into the
 next number so it can be edited; the `*_assert_editable` guards are what the admin (and any other
 writer) calls before touching a version, its items, or a bank item.
@@ -150,6 +151,11 @@ def version_publish(*, version: QuestionnaireVersion) -> QuestionnaireVersion:
         problems += version_problems(version_spec(full), publish_checks=True)
         if problems:
             raise PublishError(problems)
+        # The rules above speak the author's language; the engine has the last word on what it
+        # can score (e.g. composites, which the rules do not look at).
+        problems = scoring_engine_problems(version_id=full.pk)
+        if problems:
+            raise PublishError(problems)
         QuestionnaireVersion.objects.filter(questionnaire=questionnaire, is_active=True).update(
             is_active=False, updated_at=timezone.now()
         )
@@ -159,6 +165,19 @@ def version_publish(*, version: QuestionnaireVersion) -> QuestionnaireVersion:
     version.published_at = full.published_at
     version.is_active = True
     return full
+
+
+def scoring_engine_problems(*, version_id: int) -> list[str]:
+    """Every reason the scoring engine would refuse the version, as "Scoring engine: …" lines.
+
+    The engine's own `check_instrument`, on the instrument it would score. `assessments` is
+    imported here, not at module level, because `assessments` imports this app.
+    """
+    from assessments.scoring import check_instrument
+    from assessments.selectors import engine_instrument, version_with_items
+
+    instrument = engine_instrument(version_with_items(version_id))
+    return [f"Scoring engine: {problem}" for problem in check_instrument(instrument)]
 
 
 def version_create_draft(*, from_version: QuestionnaireVersion) -> QuestionnaireVersion:

@@ -1,0 +1,487 @@
+"""Read queries of the assessments app (pages, API, scoring service)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from assessments import scoring
+from assessments.models import (
+    AnalysisRun,
+    AssessmentSession,
+    CompositeScore,
+    Response,
+    ResponseTraitComponent,
+    SubjectProfile,
+    SubjectTraitAverage,
+    Survey,
+    TraitScore,
+)
+from questionnaires.models import (
+    QuestionnaireItem,
+    QuestionnaireVersion,
+    QuestionOption,
+    TraitDimension,
+    TraitThreshold,
+)
+
+# --------------------------------------------------------------------------- engine inputs
+
+
+def version_with_items(version_id) -> QuestionnaireVersion:
+    """A version with everything needed to render or score it, in a constant number of queries."""
+    items = (
+        QuestionnaireItem.objects.select_related("bank_item")
+        .prefetch_related(
+            Prefetch("bank_item__options", queryset=QuestionOption.objects.order_by("sort_order", "key")),
+            "mappings__option",
+            "mappings__dimension",
+            "branch_rules",
+        )
+        .order_by("sort_order", "id")
+    )
+    return (
+        QuestionnaireVersion.objects.select_related("questionnaire", "analysis_model")
+        .prefetch_related(
+            Prefetch("items", queryset=items),
+            Prefetch(
+                "analysis_model__dimensions",
+                queryset=TraitDimension.objects.select_related("parent").prefetch_related("thresholds"),
+            ),
+            "analysis_model__composites",
+        )
+        .get(pk=version_id)
+    )
+
+
+def engine_instrument(version: QuestionnaireVersion) -> scoring.Instrument:
+    """Translate a version loaded by `version_with_items` into the pure engine's input."""
+    model = version.analysis_model
+    dimensions = tuple(
+        scoring.Dimension(
+            slug=dimension.slug,
+            name=dimension.name,
+            parent=dimension.parent.slug if dimension.parent_id else None,
+            sort_order=dimension.sort_order,
+            thresholds=tuple(
+                scoring.Threshold(
+                    key=threshold.key,
+                    label=threshold.label,
+                    narrative=threshold.narrative,
+                    lower=threshold.lower,
+                    upper=threshold.upper,
+                    lower_inclusive=threshold.lower_inclusive,
+                    upper_inclusive=threshold.upper_inclusive,
+                )
+                for threshold in dimension.thresholds.all()
+            ),
+        )
+        for dimension in model.dimensions.all()
+    )
+    composites = tuple(
+        scoring.Composite(
+            slug=composite.slug,
+            name=composite.name,
+            kind=composite.kind,
+            dimensions=tuple(composite.dimensions or ()),
+            weights=dict(composite.weights or {}),
+        )
+        for composite in model.composites.all()
+    )
+    items = tuple(_engine_item(item) for item in version.items.all())
+    return scoring.Instrument(
+        model=scoring.ModelDefinition(dimensions=dimensions, composites=composites, config=dict(model.config or {})),
+        items=items,
+    )
+
+
+def _engine_item(item: QuestionnaireItem) -> scoring.Item:
+    return scoring.Item(
+        key=item.key,
+        type=item.bank_item.question_type,
+        required=item.required,
+        unscored=item.unscored,
+        config=item.config,
+        options=tuple(scoring.Option(key=option.key, value=option.value) for option in item.bank_item.options.all()),
+        mappings=tuple(
+            scoring.Mapping(
+                id=str(mapping.pk),
+                dimension=mapping.dimension.slug,
+                rule=mapping.rule_type,
+                params=dict(mapping.params or {}),
+                option=mapping.option.key if mapping.option_id else None,
+                effective_from=mapping.effective_from,
+                effective_to=mapping.effective_to,
+            )
+            for mapping in item.mappings.all()
+        ),
+        branch=tuple(
+            scoring.BranchRule(action=rule.action, logic=rule.logic) for rule in item.branch_rules.all()
+        ),
+    )
+
+
+def session_answers(session: AssessmentSession) -> dict[str, scoring.Answer]:
+    """The session's answers keyed by item key, in the engine's terms (two queries)."""
+    responses = (
+        Response.objects.filter(session=session)
+        .select_related("item", "selected_option")
+        .prefetch_related("selected_options")
+    )
+    return {response.item.key: answer_from_response(response) for response in responses}
+
+
+def answer_from_response(response: Response) -> scoring.Answer:
+    return scoring.Answer(
+        boolean=response.value_boolean,
+        number=response.value_number,
+        text=response.value_text or None,
+        option=response.selected_option.key if response.selected_option_id else None,
+        options=tuple(sorted(option.key for option in response.selected_options.all())),
+    )
+
+
+# --------------------------------------------------------------------------- pages and API
+
+
+def subject_for_user(user) -> SubjectProfile | None:
+    return SubjectProfile.objects.filter(user=user, subject_type=SubjectProfile.SubjectType.HUMAN).first()
+
+
+def sessions_for_user(user) -> QuerySet[AssessmentSession]:
+    """Sessions the user may see: those they answered, and non-survey sessions about subjects
+    they are or own. Anonymous survey answers are only ever shown in aggregate (privacy)."""
+    return (
+        AssessmentSession.objects.filter(
+            Q(respondent_user=user)
+            | Q(subject__user=user, survey__isnull=True)
+            | Q(subject__owner=user, survey__isnull=True)
+        )
+        .select_related("questionnaire_version__questionnaire", "subject", "survey")
+        .distinct()
+    )
+
+
+def session_for_user(user, session_id) -> AssessmentSession:
+    """Raises AssessmentSession.DoesNotExist for another user's session (callers answer 404)."""
+    return sessions_for_user(user).get(pk=session_id)
+
+
+def latest_run(session: AssessmentSession) -> AnalysisRun | None:
+    return session.runs.order_by("-created_at").first()
+
+
+def run_scores(run: AnalysisRun) -> list[TraitScore]:
+    return list(
+        TraitScore.objects.filter(run=run)
+        .select_related("dimension__parent")
+        .order_by("dimension__parent_id", "dimension__sort_order", "dimension__slug")
+    )
+
+
+def run_composites(run: AnalysisRun) -> list[CompositeScore]:
+    return list(CompositeScore.objects.filter(run=run).select_related("composite", "primary_dimension"))
+
+
+def run_components(run: AnalysisRun) -> list[ResponseTraitComponent]:
+    return list(
+        ResponseTraitComponent.objects.filter(run=run)
+        .select_related("item__bank_item", "option", "dimension")
+        .order_by("item__sort_order", "id")
+    )
+
+
+def surveys_for_owner(user) -> QuerySet[Survey]:
+    return (
+        Survey.objects.filter(owner=user)
+        .select_related("questionnaire_version__questionnaire", "subject")
+        .annotate(
+            response_count=Count(
+                "sessions",
+                filter=Q(sessions__status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]),
+            )
+        )
+    )
+
+
+def subject_averages(subject_ids: Iterable) -> QuerySet[SubjectTraitAverage]:
+    return SubjectTraitAverage.objects.filter(subject_id__in=list(subject_ids)).select_related(
+        "dimension", "questionnaire_version__questionnaire"
+    )
+
+
+# --------------------------------------------------------------------------- survey aggregates
+
+
+@dataclass(frozen=True)
+class DimensionComparison:
+    dimension: TraitDimension
+    others_n: int
+    others_mean_raw: float | None
+    others_mean_normalized: float | None
+    self_raw: float | None
+    self_normalized: float | None
+
+
+@dataclass(frozen=True)
+class SurveyAggregate:
+    survey: Survey
+    responses: int  # submitted anonymous sessions with a finished score
+    threshold: int
+    shown: bool  # False until `threshold` responders were scored (privacy)
+    self_session: AssessmentSession | None
+    dimensions: list[DimensionComparison]
+
+
+def latest_done_run_ids(sessions: QuerySet[AssessmentSession]) -> QuerySet:
+    """Ids of each session's newest finished run (one set-based query, DISTINCT ON)."""
+    return (
+        AnalysisRun.objects.filter(session__in=sessions, status=AnalysisRun.Status.DONE)
+        .order_by("session_id", "-created_at")
+        .distinct("session_id")
+        .values("id")
+    )
+
+
+def survey_aggregate(survey: Survey) -> SurveyAggregate:
+    """Others' mean per dimension beside the subject's own latest self-assessment."""
+    others = AssessmentSession.objects.filter(survey=survey)
+    rows = (
+        TraitScore.objects.filter(run_id__in=Subquery(latest_done_run_ids(others)))
+        .values("dimension_id")
+        .annotate(n=Count("id"), mean_raw=Avg("raw_score"), mean_normalized=Avg("normalized_score"))
+    )
+    by_dimension = {row["dimension_id"]: row for row in rows}
+    responses = max((row["n"] for row in by_dimension.values()), default=0)
+    shown = responses >= survey.min_responses_to_show
+
+    self_session = (
+        AssessmentSession.objects.filter(
+            subject=survey.subject,
+            survey__isnull=True,
+            respondent_kind=AssessmentSession.RespondentKind.SELF,
+            questionnaire_version=survey.questionnaire_version,
+            status=AssessmentSession.Status.SCORED,
+        )
+        .order_by("-scored_at")
+        .first()
+    )
+    self_scores: dict[int, TraitScore] = {}
+    if self_session is not None:
+        run = self_session.runs.filter(status=AnalysisRun.Status.DONE).order_by("-created_at").first()
+        if run is not None:
+            self_scores = {score.dimension_id: score for score in TraitScore.objects.filter(run=run)}
+
+    dimensions = TraitDimension.objects.filter(
+        analysis_model_id=survey.questionnaire_version.analysis_model_id
+    ).select_related("parent")
+    comparisons = []
+    for dimension in dimensions:
+        row = by_dimension.get(dimension.pk) if shown else None
+        own = self_scores.get(dimension.pk)
+        comparisons.append(
+            DimensionComparison(
+                dimension=dimension,
+                others_n=row["n"] if row else 0,
+                others_mean_raw=row["mean_raw"] if row else None,
+                others_mean_normalized=row["mean_normalized"] if row else None,
+                self_raw=own.raw_score if own else None,
+                self_normalized=own.normalized_score if own else None,
+            )
+        )
+    return SurveyAggregate(
+        survey=survey,
+        responses=responses,
+        threshold=survey.min_responses_to_show,
+        shown=shown,
+        self_session=self_session,
+        dimensions=comparisons,
+    )
+
+
+# --------------------------------------------------------------------------- API helpers
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int  # visible items with an answer
+    visible: int  # items the branch rules show, given the answers so far
+    required_missing: list[str]  # visible required items without an answer, in order
+
+
+def session_progress(version: QuestionnaireVersion, answers: dict[str, scoring.Answer]) -> Progress:
+    """`version` from `version_with_items`, `answers` from `session_answers` (no queries)."""
+    instrument = engine_instrument(version)
+    items = {item.key: item for item in instrument.items}
+    visible, _skipped = scoring.visible_items(instrument, answers)
+    answered = {key for key in visible if scoring.is_answered(items[key], answers.get(key))}
+    missing = [key for key in visible if items[key].required and key not in answered]
+    return Progress(answered=len(answered), visible=len(visible), required_missing=missing)
+
+
+def answer_wire_value(question_type: str, answer: scoring.Answer) -> bool | int | float | str | list | None:
+    """An answer as the API takes it: bool, number, option key, list of option keys or text."""
+    if question_type == "boolean":
+        return answer.boolean
+    if question_type == "scalar":
+        if answer.number is None:
+            return None
+        number = float(answer.number)
+        return int(number) if number.is_integer() else number
+    if question_type == "single_choice":
+        return answer.option
+    if question_type == "multi_choice":
+        return list(answer.options)
+    return answer.text or ""
+
+
+def runs_for_session(session: AssessmentSession) -> QuerySet[AnalysisRun]:
+    return AnalysisRun.objects.filter(session=session).order_by("-created_at")
+
+
+def run_for_session(session: AssessmentSession, run_id) -> AnalysisRun:
+    """Raises AnalysisRun.DoesNotExist when the run belongs to another session."""
+    return runs_for_session(session).get(pk=run_id)
+
+
+def subjects_for_user(user) -> QuerySet[SubjectProfile]:
+    """Subjects the user is (their own human profile) or manages (agents, cohorts)."""
+    return SubjectProfile.objects.filter(Q(user=user) | Q(owner=user))
+
+
+def survey_for_user(user, survey_id, *, staff_sees_all: bool = False) -> Survey:
+    """The user's survey with `response_count`; staff see every survey when `staff_sees_all`.
+
+    Raises Survey.DoesNotExist otherwise (callers answer 404).
+    """
+    surveys = Survey.objects.all() if staff_sees_all and user.is_staff else Survey.objects.filter(owner=user)
+    return (
+        surveys.select_related("questionnaire_version__questionnaire", "subject")
+        .annotate(
+            response_count=Count(
+                "sessions",
+                filter=Q(
+                    sessions__status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
+                ),
+            )
+        )
+        .get(pk=survey_id)
+    )
+
+
+def survey_sessions_answered(survey: Survey) -> QuerySet[AssessmentSession]:
+    """The survey's submitted (or scored) sessions: what an export of the survey contains."""
+    return AssessmentSession.objects.filter(
+        survey=survey, status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
+    )
+
+
+def sessions_for_version(version: QuestionnaireVersion) -> QuerySet[AssessmentSession]:
+    return AssessmentSession.objects.filter(questionnaire_version=version)
+
+
+def subject_averages_visible(subject: SubjectProfile) -> list[SubjectTraitAverage]:
+    """`subject_averages` for one subject, minus anonymous averages of too few responders.
+
+    An average of anonymous survey answers is kept only when at least as many sessions went
+    into it as the strictest `min_responses_to_show` of the subject's surveys on that version
+    (default 3): below that, a mean would show individual answers. Two queries.
+    """
+    thresholds = dict(
+        Survey.objects.filter(subject=subject)
+        .values("questionnaire_version_id")
+        .annotate(threshold=Max("min_responses_to_show"))
+        .values_list("questionnaire_version_id", "threshold")
+    )
+    rows = (
+        subject_averages([subject.pk])
+        .select_related("dimension__parent")
+        .order_by("questionnaire_version_id", "respondent_kind", "dimension__sort_order", "dimension__slug")
+    )
+    return [
+        row
+        for row in rows
+        if row.respondent_kind != AssessmentSession.RespondentKind.ANONYMOUS
+        or row.session_count >= thresholds.get(row.questionnaire_version_id, 3)
+    ]
+
+
+# --------------------------------------------------------------------------- pages: take, results, dashboard
+
+
+def self_session_in_progress(user, version: QuestionnaireVersion) -> AssessmentSession | None:
+    """The user's newest unfinished self-assessment of `version`, to offer "Continue"."""
+    return (
+        sessions_for_user(user)
+        .filter(
+            questionnaire_version=version,
+            survey__isnull=True,
+            respondent_kind=AssessmentSession.RespondentKind.SELF,
+            status=AssessmentSession.Status.IN_PROGRESS,
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def sessions_for_dashboard(user) -> QuerySet[AssessmentSession]:
+    """The user's own (non-survey) sessions, newest activity first, with `answered_count` and
+    `item_count` annotated (one query however many sessions)."""
+    answered = (
+        Response.objects.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    items = (
+        QuestionnaireItem.objects.filter(version=OuterRef("questionnaire_version"))
+        .order_by()
+        .values("version")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        sessions_for_user(user)
+        .filter(survey__isnull=True)
+        .annotate(
+            answered_count=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
+            item_count=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+        )
+        .order_by("-updated_at")
+    )
+
+
+def session_responses(session: AssessmentSession) -> list[Response]:
+    """The session's answers as rows (for showing them with their option labels): two queries."""
+    return list(
+        Response.objects.filter(session=session)
+        .select_related("item__bank_item", "selected_option")
+        .prefetch_related(
+            Prefetch("selected_options", queryset=QuestionOption.objects.order_by("sort_order", "key"))
+        )
+    )
+
+
+def thresholds_for_dimensions(dimension_ids: Iterable[int]) -> list[TraitThreshold]:
+    return list(TraitThreshold.objects.filter(dimension_id__in=list(dimension_ids)))
+
+
+def survey_by_share_token(share_token: str) -> Survey:
+    """Raises Survey.DoesNotExist for an unknown link (callers answer 404)."""
+    return Survey.objects.select_related("subject", "questionnaire_version__questionnaire").get(
+        share_token=share_token
+    )
+
+
+def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSession | None:
+    if not responder_id:
+        return None
+    return (
+        AssessmentSession.objects.filter(survey=survey, responder_id=responder_id)
+        .select_related("questionnaire_version__questionnaire", "subject", "survey")
+        .first()
+    )

@@ -1,0 +1,493 @@
+"""Writes and workflows of the assessments app: sessions, answers, submission, scoring runs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assessments import scoring, selectors
+from assessments.models import (
+    AnalysisRun,
+    AssessmentSession,
+    CompositeScore,
+    QuestionnaireEventLog,
+    Response,
+    ResponseOptionSelection,
+    ResponseTraitComponent,
+    SubjectProfile,
+    Survey,
+    TraitScore,
+)
+from personai import outbox
+from questionnaires.models import QuestionnaireItem, QuestionnaireVersion
+
+logger = logging.getLogger(__name__)
+
+SCORE_TASK = "assessments.score_run"
+
+
+class AssessmentError(Exception):
+    """Base of the errors a person can act on; `message` is shown as is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class SessionClosed(AssessmentError):
+    """Answers were sent to a session that is already submitted (HTTP 409)."""
+
+
+class AnswerValidationError(AssessmentError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Some answers are invalid.")
+        self.errors = errors
+
+
+class IncompleteSession(AssessmentError):
+    def __init__(self, missing: list[str]):
+        super().__init__("Please answer every required question before submitting.")
+        self.missing = missing
+
+
+class AlreadyResponded(AssessmentError):
+    """This responder already answered this survey."""
+
+
+class SurveyClosed(AssessmentError):
+    """The survey no longer accepts answers (HTTP 410)."""
+
+
+# --------------------------------------------------------------------------- subjects and sessions
+
+
+def subject_get_or_create_for_user(*, user) -> SubjectProfile:
+    subject = selectors.subject_for_user(user)
+    if subject is not None:
+        return subject
+    try:
+        with transaction.atomic():
+            return SubjectProfile.objects.create(
+                user=user, owner=user, subject_type=SubjectProfile.SubjectType.HUMAN,
+                display_name=user.username,
+            )
+    except IntegrityError:  # created concurrently by another request
+        return selectors.subject_for_user(user)
+
+
+def _log(session: AssessmentSession, event: str, **detail: Any) -> None:
+    QuestionnaireEventLog.objects.create(session=session, event=event, detail=detail)
+
+
+@transaction.atomic
+def session_start(
+    *,
+    subject: SubjectProfile,
+    version: QuestionnaireVersion,
+    respondent_kind: str,
+    respondent_user=None,
+    survey: Survey | None = None,
+    responder_id: str = "",
+    locale: str = "en",
+) -> AssessmentSession:
+    if not version.is_published:
+        raise AssessmentError("This questionnaire version is not published yet.")
+    if survey is not None:
+        survey_assert_open(survey)
+    try:
+        with transaction.atomic():
+            session = AssessmentSession.objects.create(
+                subject=subject,
+                questionnaire_version=version,
+                survey=survey,
+                respondent_kind=respondent_kind,
+                respondent_user=respondent_user,
+                responder_id=responder_id,
+                locale=locale,
+            )
+    except IntegrityError as exc:
+        raise AlreadyResponded("You have already answered this survey. Thank you!") from exc
+    _log(session, QuestionnaireEventLog.Event.STARTED)
+    return session
+
+
+def survey_assert_open(survey: Survey) -> None:
+    if not survey.is_active:
+        raise SurveyClosed("This survey is closed and no longer accepts answers.")
+    if survey.closes_at and survey.closes_at <= timezone.now():
+        raise SurveyClosed("This survey closed on %s." % survey.closes_at.date().isoformat())
+    if survey.max_responses is not None:
+        answered = survey.sessions.exclude(status=AssessmentSession.Status.IN_PROGRESS).count()
+        if answered >= survey.max_responses:
+            raise SurveyClosed("This survey has reached its maximum number of responses.")
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    item: QuestionnaireItem
+    answer: scoring.Answer
+
+
+def parse_answers(version: QuestionnaireVersion, raw: dict[str, Any]) -> dict[str, ParsedAnswer]:
+    """Turn wire values ({"q1": "3", "q2": true, "q3": ["a", "b"]}) into engine answers.
+
+    `version` must come from selectors.version_with_items. Every problem is collected, keyed by
+    item, with a message a person can act on; nothing is returned unless all are valid.
+    """
+    items = {item.key: item for item in version.items.all()}
+    engine_items = {item.key: selectors._engine_item(item) for item in items.values()}
+    errors: dict[str, str] = {}
+    parsed: dict[str, ParsedAnswer] = {}
+    for key, value in raw.items():
+        item = items.get(key)
+        if item is None:
+            errors[key] = "There is no question with this key in this questionnaire."
+            continue
+        answer, error = _coerce(item.bank_item.question_type, value)
+        if error is None:
+            error = scoring.validate_answer(engine_items[key], answer)
+        if error:
+            errors[key] = error
+        else:
+            parsed[key] = ParsedAnswer(item=item, answer=answer)
+    if errors:
+        raise AnswerValidationError(errors)
+    return parsed
+
+
+def _coerce(question_type: str, value: Any) -> tuple[scoring.Answer, str | None]:
+    if question_type == "boolean":
+        if isinstance(value, bool):
+            return scoring.Answer(boolean=value), None
+        if value in ("true", "yes", "1", 1):
+            return scoring.Answer(boolean=True), None
+        if value in ("false", "no", "0", 0):
+            return scoring.Answer(boolean=False), None
+        return scoring.Answer(), "Answer yes or no."
+    if question_type == "scalar":
+        if isinstance(value, bool):
+            return scoring.Answer(), "Enter a number."
+        try:
+            return scoring.Answer(number=float(value)), None
+        except (TypeError, ValueError):
+            return scoring.Answer(), "Enter a number."
+    if question_type == "single_choice":
+        if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+            return scoring.Answer(), "Choose one of the options."
+        return scoring.Answer(option=str(value)), None
+    if question_type == "multi_choice":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) for v in value):
+            return scoring.Answer(), "Choose options from the list."
+        return scoring.Answer(options=tuple(sorted({str(v) for v in value}))), None
+    if question_type == "text":
+        if not isinstance(value, str):
+            return scoring.Answer(), "Enter some text."
+        return scoring.Answer(text=value), None
+    return scoring.Answer(), "This question type is not supported."
+
+
+@transaction.atomic
+def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved") -> int:
+    """Validate every answer, then upsert them all (one statement per kind); all or nothing."""
+    session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != AssessmentSession.Status.IN_PROGRESS:
+        raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
+    version = selectors.version_with_items(session.questionnaire_version_id)
+    parsed = parse_answers(version, answers)
+    if not parsed:
+        return 0
+    _upsert(session, parsed)
+    _log(session, event, items=sorted(parsed))
+    AssessmentSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
+    return len(parsed)
+
+
+def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer]) -> None:
+    rows = []
+    for entry in parsed.values():
+        options = {option.key: option for option in entry.item.bank_item.options.all()}
+        rows.append(
+            Response(
+                session=session,
+                item=entry.item,
+                value_boolean=entry.answer.boolean,
+                value_number=entry.answer.number,
+                value_text=entry.answer.text or "",
+                selected_option=options.get(entry.answer.option) if entry.answer.option else None,
+            )
+        )
+    saved = Response.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["session", "item"],
+        update_fields=["value_boolean", "value_number", "value_text", "selected_option", "answered_at"],
+    )
+    multi = {
+        response.pk: parsed[response.item.key]
+        for response in saved
+        if response.item.bank_item.question_type == "multi_choice"
+    }
+    if multi:
+        ResponseOptionSelection.objects.filter(response_id__in=list(multi)).delete()
+        selections = []
+        for response_id, entry in multi.items():
+            options = {option.key: option for option in entry.item.bank_item.options.all()}
+            selections.extend(
+                ResponseOptionSelection(response_id=response_id, option=options[key]) for key in entry.answer.options
+            )
+        ResponseOptionSelection.objects.bulk_create(selections)
+
+
+def responses_clear(*, session: AssessmentSession, item_keys: list[str]) -> None:
+    with transaction.atomic():
+        session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
+        if session.status != AssessmentSession.Status.IN_PROGRESS:
+            raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
+        Response.objects.filter(session=session, item__key__in=item_keys).delete()
+
+
+@transaction.atomic
+def responses_update(*, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved") -> int:
+    """`responses_save` where a None value clears that answer (the API's `null`).
+
+    Every key is validated first, cleared ones included (an unknown key is an error either way);
+    then answers are upserted and cleared ones deleted, all or nothing. Clearing a required
+    answer is allowed while the session is open: submitting reports it as missing.
+    """
+    cleared = sorted(key for key, value in answers.items() if value is None)
+    if not cleared:
+        return responses_save(session=session, answers=answers, event=event)
+    session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != AssessmentSession.Status.IN_PROGRESS:
+        raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
+    version = selectors.version_with_items(session.questionnaire_version_id)
+    errors: dict[str, str] = {}
+    parsed: dict[str, ParsedAnswer] = {}
+    try:
+        parsed = parse_answers(version, {key: value for key, value in answers.items() if value is not None})
+    except AnswerValidationError as exc:
+        errors.update(exc.errors)
+    known = {item.key for item in version.items.all()}
+    for key in cleared:
+        if key not in known:
+            errors[key] = "There is no question with this key in this questionnaire."
+    if errors:
+        raise AnswerValidationError(errors)
+    if parsed:
+        _upsert(session, parsed)
+    Response.objects.filter(session=session, item__key__in=cleared).delete()
+    _log(session, event, items=sorted(parsed), cleared=cleared)
+    AssessmentSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
+    return len(parsed) + len(cleared)
+
+
+# --------------------------------------------------------------------------- submit and score
+
+
+def session_missing_required(session: AssessmentSession, version: QuestionnaireVersion | None = None) -> list[str]:
+    version = version or selectors.version_with_items(session.questionnaire_version_id)
+    instrument = selectors.engine_instrument(version)
+    answers = selectors.session_answers(session)
+    visible, _skipped = scoring.visible_items(instrument, answers)
+    required = {item.key for item in instrument.items if item.required}
+    return [key for key in visible if key in required and key not in answers]
+
+
+@transaction.atomic
+def session_submit(*, session: AssessmentSession) -> AnalysisRun:
+    """Submit once: a double click or a second tab gets the same run back, never a second one."""
+    session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != AssessmentSession.Status.IN_PROGRESS:
+        run = selectors.latest_run(session)
+        if run is not None:
+            return run
+        raise SessionClosed("This session can no longer be submitted.")
+    missing = session_missing_required(session)
+    if missing:
+        raise IncompleteSession(missing)
+    session.status = AssessmentSession.Status.SUBMITTED
+    session.submitted_at = timezone.now()
+    session.save(update_fields=["status", "submitted_at", "updated_at"])
+    _log(session, QuestionnaireEventLog.Event.SUBMITTED)
+    return _run_create(session)
+
+
+def _run_create(session: AssessmentSession) -> AnalysisRun:
+    run = AnalysisRun.objects.create(session=session)
+    outbox.enqueue(SCORE_TASK, {"run_id": str(run.pk)}, dedupe_key=f"score:{run.pk}")
+    return run
+
+
+@transaction.atomic
+def run_rescore(*, session: AssessmentSession) -> AnalysisRun:
+    """Score again (after a rule or engine change): a new run; earlier runs stay for audit."""
+    session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
+    if session.status == AssessmentSession.Status.IN_PROGRESS:
+        raise AssessmentError("Submit the questionnaire before scoring it.")
+    return _run_create(session)
+
+
+def run_retry(*, run: AnalysisRun) -> AnalysisRun:
+    """Retry a failed run (staff): a new run, the failed one keeps its error."""
+    if run.status != AnalysisRun.Status.FAILED:
+        raise AssessmentError("Only a failed run can be retried.")
+    return run_rescore(session=run.session)
+
+
+def run_score(*, run_id) -> None:
+    """Score one run (outbox handler; idempotent: a finished run is left alone)."""
+    with transaction.atomic():
+        run = AnalysisRun.objects.select_for_update().select_related("session").get(pk=run_id)
+        if run.status == AnalysisRun.Status.DONE:
+            return
+        run.status = AnalysisRun.Status.RUNNING
+        run.attempts += 1
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "attempts", "started_at"])
+    try:
+        _score_and_store(run)
+    except Exception as exc:
+        AnalysisRun.objects.filter(pk=run.pk).update(
+            status=AnalysisRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+@transaction.atomic
+def _score_and_store(run: AnalysisRun) -> None:
+    session = run.session
+    version = selectors.version_with_items(session.questionnaire_version_id)
+    instrument = selectors.engine_instrument(version)
+    result = scoring.score(instrument, selectors.session_answers(session), as_of=session.submitted_at or timezone.now())
+
+    dimensions = {dimension.slug: dimension for dimension in version.analysis_model.dimensions.all()}
+    composites = {composite.slug: composite for composite in version.analysis_model.composites.all()}
+    items = {item.key: item for item in version.items.all()}
+    options = {
+        (item.key, option.key): option for item in items.values() for option in item.bank_item.options.all()
+    }
+    # A retried run may have written partial rows before failing; start clean.
+    for model in (TraitScore, CompositeScore, ResponseTraitComponent):
+        model.objects.filter(run=run).delete()
+    TraitScore.objects.bulk_create(
+        TraitScore(
+            run=run,
+            dimension=dimensions[score.dimension],
+            raw_score=score.raw,
+            normalized_score=score.normalized,
+            item_mean=score.item_mean,
+            band=score.band or "",
+            band_label=score.band_label or "",
+            item_count=score.item_count,
+        )
+        for score in result.dimensions
+    )
+    CompositeScore.objects.bulk_create(
+        CompositeScore(
+            run=run,
+            composite=composites[composite.composite],
+            value=composite.value,
+            primary_dimension=dimensions.get(composite.primary) if composite.primary else None,
+        )
+        for composite in result.composites
+    )
+    ResponseTraitComponent.objects.bulk_create(
+        ResponseTraitComponent(
+            run=run,
+            item=items[component.item],
+            option=options.get((component.item, component.option)) if component.option else None,
+            dimension=dimensions[component.dimension],
+            mapping_id=int(component.mapping_id) if component.mapping_id.isdigit() else None,
+            rule_type=component.rule,
+            input_value=component.input,
+            contribution=component.contribution,
+        )
+        for component in result.components
+    )
+    now = timezone.now()
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        status=AnalysisRun.Status.DONE, score_version=result.score_version, result=result.to_dict(),
+        error="", finished_at=now,
+    )
+    AssessmentSession.objects.filter(pk=session.pk).update(status=AssessmentSession.Status.SCORED, scored_at=now)
+    _log(session, QuestionnaireEventLog.Event.SCORED, run=str(run.pk))
+
+
+# --------------------------------------------------------------------------- surveys about me
+
+
+def survey_create(
+    *,
+    owner,
+    version: QuestionnaireVersion,
+    title: str = "",
+    closes_at=None,
+    max_responses: int | None = None,
+    min_responses_to_show: int = 3,
+) -> Survey:
+    if not version.is_published:
+        raise AssessmentError("Choose a published questionnaire.")
+    if closes_at is not None and closes_at <= timezone.now():
+        raise AssessmentError("The closing date must be in the future.")
+    subject = subject_get_or_create_for_user(user=owner)
+    return Survey.objects.create(
+        owner=owner,
+        subject=subject,
+        questionnaire_version=version,
+        title=title.strip(),
+        closes_at=closes_at,
+        max_responses=max_responses,
+        min_responses_to_show=max(1, min_responses_to_show),
+    )
+
+
+def survey_set_active(*, survey: Survey, is_active: bool) -> Survey:
+    Survey.objects.filter(pk=survey.pk).update(is_active=is_active, updated_at=timezone.now())
+    survey.is_active = is_active
+    return survey
+
+
+def survey_session_for_responder(
+    *, survey: Survey, responder_id: str, fingerprint: str, locale: str = "en"
+) -> AssessmentSession:
+    """The anonymous responder's session: resumed when their cookie matches, else a new one.
+
+    Raises AlreadyResponded when this responder (cookie, or — without a cookie — the same
+    fingerprint) already submitted, and SurveyClosed when the survey takes no more answers.
+    The unique (survey, responder_id) constraint makes a concurrent double start impossible.
+    """
+    existing = AssessmentSession.objects.filter(survey=survey, responder_id=responder_id).first()
+    if existing is not None:
+        if existing.status != AssessmentSession.Status.IN_PROGRESS:
+            raise AlreadyResponded("You have already answered this survey. Thank you!")
+        _log(existing, QuestionnaireEventLog.Event.RESUMED)
+        return existing
+    if (
+        fingerprint
+        and AssessmentSession.objects.filter(survey=survey, responder_fingerprint=fingerprint)
+        .exclude(status=AssessmentSession.Status.IN_PROGRESS)
+        .exists()
+    ):
+        raise AlreadyResponded("You have already answered this survey. Thank you!")
+    session = session_start(
+        subject=survey.subject,
+        version=survey.questionnaire_version,
+        respondent_kind=AssessmentSession.RespondentKind.ANONYMOUS,
+        survey=survey,
+        responder_id=responder_id,
+        locale=locale,
+    )
+    if fingerprint:
+        AssessmentSession.objects.filter(pk=session.pk).update(responder_fingerprint=fingerprint)
+        session.responder_fingerprint = fingerprint
+    return session
