@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Subquery
 
 from assessments import scoring
 from assessments.models import (
@@ -122,6 +121,42 @@ def _engine_item(item: QuestionnaireItem) -> scoring.Item:
             scoring.BranchRule(action=rule.action, logic=rule.logic) for rule in item.branch_rules.all()
         ),
     )
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """Everything scoring needs from a version: the engine input and the ids to store results."""
+
+    instrument: scoring.Instrument
+    item_ids: dict[str, int]
+    option_ids: dict[tuple[str, str], int]
+    dimension_ids: dict[str, int]
+    composite_ids: dict[str, int]
+
+
+# Published versions never change, so a worker keeps their plans; drafts are always reloaded.
+_SCORING_PLANS: dict[int, ScoringPlan] = {}
+_SCORING_PLANS_MAX = 64
+
+
+def scoring_plan(version_id: int) -> ScoringPlan:
+    plan = _SCORING_PLANS.get(version_id)
+    if plan is not None:
+        return plan
+    version = version_with_items(version_id)
+    items = list(version.items.all())
+    plan = ScoringPlan(
+        instrument=engine_instrument(version),
+        item_ids={item.key: item.pk for item in items},
+        option_ids={(item.key, option.key): option.pk for item in items for option in item.bank_item.options.all()},
+        dimension_ids={dimension.slug: dimension.pk for dimension in version.analysis_model.dimensions.all()},
+        composite_ids={composite.slug: composite.pk for composite in version.analysis_model.composites.all()},
+    )
+    if version.is_published:
+        if len(_SCORING_PLANS) >= _SCORING_PLANS_MAX:
+            _SCORING_PLANS.clear()
+        _SCORING_PLANS[version_id] = plan
+    return plan
 
 
 def session_answers(session: AssessmentSession) -> dict[str, scoring.Answer]:
@@ -427,32 +462,60 @@ def self_session_in_progress(user, version: QuestionnaireVersion) -> AssessmentS
     )
 
 
-def sessions_for_dashboard(user) -> QuerySet[AssessmentSession]:
-    """The user's own (non-survey) sessions, newest activity first, with `answered_count` and
-    `item_count` annotated (one query however many sessions)."""
-    answered = (
-        Response.objects.filter(session=OuterRef("pk"))
-        .order_by()
-        .values("session")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+def sessions_for_dashboard(user, limit: int) -> list[AssessmentSession]:
+    """The user's own (non-survey) sessions, newest activity first. Unfinished ones carry
+    `progress` (answered / visible, branch rules applied, as on the taking page). Five queries
+    however many sessions there are."""
+    sessions = list(sessions_for_user(user).filter(survey__isnull=True).order_by("-updated_at")[:limit])
+    progress = sessions_progress([s for s in sessions if s.status == AssessmentSession.Status.IN_PROGRESS])
+    for session in sessions:
+        session.progress = progress.get(session.pk)
+    return sessions
+
+
+def sessions_progress(sessions: list[AssessmentSession]) -> dict:
+    """{session id: Progress} for several sessions at once (four queries)."""
+    if not sessions:
+        return {}
     items = (
-        QuestionnaireItem.objects.filter(version=OuterRef("questionnaire_version"))
-        .order_by()
-        .values("version")
-        .annotate(n=Count("id"))
-        .values("n")
+        QuestionnaireItem.objects.filter(version_id__in={s.questionnaire_version_id for s in sessions})
+        .select_related("bank_item")
+        .prefetch_related("branch_rules")
+        .order_by("version_id", "sort_order", "id")
     )
-    return (
-        sessions_for_user(user)
-        .filter(survey__isnull=True)
-        .annotate(
-            answered_count=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
-            item_count=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+    by_version: dict[int, list[scoring.Item]] = {}
+    for item in items:
+        by_version.setdefault(item.version_id, []).append(
+            scoring.Item(
+                key=item.key,
+                type=item.bank_item.question_type,
+                required=item.required,
+                config=item.config,
+                branch=tuple(
+                    scoring.BranchRule(action=rule.action, logic=rule.logic)
+                    for rule in item.branch_rules.all()
+                ),
+            )
         )
-        .order_by("-updated_at")
+    answers: dict = {}
+    responses = (
+        Response.objects.filter(session__in=sessions)
+        .select_related("item", "selected_option")
+        .prefetch_related("selected_options")
     )
+    for response in responses:
+        answers.setdefault(response.session_id, {})[response.item.key] = answer_from_response(response)
+    model = scoring.ModelDefinition(dimensions=())
+    result = {}
+    for session in sessions:
+        version_items = tuple(by_version.get(session.questionnaire_version_id, ()))
+        given = answers.get(session.pk, {})
+        visible, _skipped = scoring.visible_items(scoring.Instrument(model=model, items=version_items), given)
+        kinds = {item.key: item for item in version_items}
+        answered = [key for key in visible if scoring.is_answered(kinds[key], given.get(key))]
+        missing = [key for key in visible if kinds[key].required and key not in answered]
+        result[session.pk] = Progress(answered=len(answered), visible=len(visible), required_missing=missing)
+    return result
 
 
 def session_responses(session: AssessmentSession) -> list[Response]:

@@ -366,23 +366,18 @@ def run_score(*, run_id) -> None:
 @transaction.atomic
 def _score_and_store(run: AnalysisRun) -> None:
     session = run.session
-    version = selectors.version_with_items(session.questionnaire_version_id)
-    instrument = selectors.engine_instrument(version)
-    result = scoring.score(instrument, selectors.session_answers(session), as_of=session.submitted_at or timezone.now())
+    plan = selectors.scoring_plan(session.questionnaire_version_id)
+    as_of = session.submitted_at or timezone.now()
+    result = scoring.score(plan.instrument, selectors.session_answers(session), as_of=as_of)
 
-    dimensions = {dimension.slug: dimension for dimension in version.analysis_model.dimensions.all()}
-    composites = {composite.slug: composite for composite in version.analysis_model.composites.all()}
-    items = {item.key: item for item in version.items.all()}
-    options = {
-        (item.key, option.key): option for item in items.values() for option in item.bank_item.options.all()
-    }
+    dimension_ids = plan.dimension_ids
     # A retried run may have written partial rows before failing; start clean.
     for model in (TraitScore, CompositeScore, ResponseTraitComponent):
         model.objects.filter(run=run).delete()
     TraitScore.objects.bulk_create(
         TraitScore(
             run=run,
-            dimension=dimensions[score.dimension],
+            dimension_id=dimension_ids[score.dimension],
             raw_score=score.raw,
             normalized_score=score.normalized,
             item_mean=score.item_mean,
@@ -395,18 +390,18 @@ def _score_and_store(run: AnalysisRun) -> None:
     CompositeScore.objects.bulk_create(
         CompositeScore(
             run=run,
-            composite=composites[composite.composite],
+            composite_id=plan.composite_ids[composite.composite],
             value=composite.value,
-            primary_dimension=dimensions.get(composite.primary) if composite.primary else None,
+            primary_dimension_id=dimension_ids.get(composite.primary) if composite.primary else None,
         )
         for composite in result.composites
     )
     ResponseTraitComponent.objects.bulk_create(
         ResponseTraitComponent(
             run=run,
-            item=items[component.item],
-            option=options.get((component.item, component.option)) if component.option else None,
-            dimension=dimensions[component.dimension],
+            item_id=plan.item_ids[component.item],
+            option_id=plan.option_ids.get((component.item, component.option)) if component.option else None,
+            dimension_id=dimension_ids[component.dimension],
             mapping_id=int(component.mapping_id) if component.mapping_id.isdigit() else None,
             rule_type=component.rule,
             input_value=component.input,
