@@ -8,6 +8,9 @@ from rest_framework.test import APIClient
 from personai import embedded
 from tests.factories import UserFactory
 
+# The fake OpenAI-compatible server fixture (`fake_llm`), usable by every app's tests.
+pytest_plugins = ["tests.fakes.fixtures"]
+
 
 def pytest_sessionfinish(session, exitstatus):
     # Stop only the embedded servers this test session started itself; a developer's running
