@@ -463,10 +463,13 @@ def self_session_in_progress(user, version: QuestionnaireVersion) -> AssessmentS
 
 
 def sessions_for_dashboard(user, limit: int) -> list[AssessmentSession]:
-    """The user's own (non-survey) sessions, newest activity first. Unfinished ones carry
+    """The user's self-assessments, newest activity first. Unfinished ones carry
     `progress` (answered / visible, branch rules applied, as on the taking page). Five queries
     however many sessions there are."""
-    sessions = list(sessions_for_user(user).filter(survey__isnull=True).order_by("-updated_at")[:limit])
+    mine = sessions_for_user(user).filter(
+        survey__isnull=True, respondent_kind=AssessmentSession.RespondentKind.SELF
+    )
+    sessions = list(mine.order_by("-updated_at")[:limit])
     progress = sessions_progress([s for s in sessions if s.status == AssessmentSession.Status.IN_PROGRESS])
     for session in sessions:
         session.progress = progress.get(session.pk)
@@ -527,6 +530,20 @@ def session_responses(session: AssessmentSession) -> list[Response]:
             Prefetch("selected_options", queryset=QuestionOption.objects.order_by("sort_order", "key"))
         )
     )
+
+
+def items_for_versions(version_ids: Iterable[int]) -> dict[int, list[QuestionnaireItem]]:
+    """{version id: its items with bank items and options} for several versions (two queries)."""
+    items = (
+        QuestionnaireItem.objects.filter(version_id__in=list(version_ids))
+        .select_related("bank_item")
+        .prefetch_related("bank_item__options")
+        .order_by("version_id", "sort_order", "id")
+    )
+    grouped: dict[int, list[QuestionnaireItem]] = {}
+    for item in items:
+        grouped.setdefault(item.version_id, []).append(item)
+    return grouped
 
 
 def thresholds_for_dimensions(dimension_ids: Iterable[int]) -> list[TraitThreshold]:

@@ -9,7 +9,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
+from assessments import selectors as assessment_selectors
+
 logger = logging.getLogger(__name__)
+
+DASHBOARD_ROWS = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,7 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard.html")
+    surveys = assessment_selectors.surveys_for_owner(request.user).order_by("-created_at")
+    context = {
+        "assessments": assessment_selectors.sessions_for_dashboard(request.user, DASHBOARD_ROWS),
+        "surveys": list(surveys[:DASHBOARD_ROWS]),
+    }
+    return render(request, "dashboard.html", context)
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:

@@ -1,0 +1,79 @@
+"""Forms of the assessment pages. Answers are not Django forms: their fields come from the
+questionnaire (see presenters.build_question), and the engine validates them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from questionnaires.models import Questionnaire, QuestionnaireVersion
+
+MIN_RESPONSES_FLOOR = 3  # fewer would let the owner read one person's answers off the average
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: QuestionnaireVersion) -> str:
+        count = getattr(obj, "item_count", None)
+        suffix = f" · {count} questions" if count else ""
+        return f"{obj.questionnaire.title}{suffix}"
+
+
+class SurveyCreateForm(forms.Form):
+    version = VersionChoiceField(
+        queryset=QuestionnaireVersion.objects.none(),
+        label="Questionnaire",
+        empty_label=None,
+        help_text="Responders answer this questionnaire about you.",
+    )
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Title (optional)",
+        help_text="Shown to responders, e.g. “Feedback for Sam after the spring project”.",
+    )
+    closes_on = forms.DateField(
+        required=False,
+        label="Close on (optional)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The survey stops taking answers at the end of this day.",
+    )
+    max_responses = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10_000,
+        label="Maximum responses (optional)",
+        help_text="Close automatically after this many answers.",
+    )
+    min_responses_to_show = forms.IntegerField(
+        initial=3,
+        min_value=MIN_RESPONSES_FLOOR,
+        max_value=100,
+        label="Show results after (responses)",
+        help_text="Others’ answers stay hidden until at least this many people responded, so no "
+        "single answer can be singled out (at least 3).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = (
+            QuestionnaireVersion.objects.filter(
+                is_active=True, published_at__isnull=False, questionnaire__status=Questionnaire.Status.ACTIVE
+            )
+            .select_related("questionnaire")
+            .order_by("questionnaire__title")
+        )
+
+    def clean_closes_on(self) -> dt.date | None:
+        closes_on = self.cleaned_data.get("closes_on")
+        if closes_on is not None and closes_on < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later day.")
+        return closes_on
+
+    def closes_at(self) -> dt.datetime | None:
+        """The end of the chosen day in the site's time zone."""
+        closes_on = self.cleaned_data.get("closes_on")
+        if closes_on is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(closes_on, dt.time(23, 59, 59)))

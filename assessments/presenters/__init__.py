@@ -1,0 +1,58 @@
+"""What the assessment pages show, built from rows the views already loaded (no queries here):
+`taking` for the questionnaire and review pages, `charts` for results and surveys."""
+
+from assessments.presenters.charts import (
+    Chart,
+    Comparison,
+    Results,
+    build_comparison,
+    build_results,
+    percent_for,
+)
+from assessments.presenters.taking import (
+    PAGE_SIZE,
+    FormValue,
+    Page,
+    Question,
+    ReviewSection,
+    TakeState,
+    answer_text,
+    build_pages,
+    build_question,
+    estimated_minutes,
+    field_name,
+    fmt_number,
+    form_value,
+    generated,
+    lang_of,
+    posted_value,
+    review_sections,
+    wire_value,
+)
+
+__all__ = [
+    "PAGE_SIZE",
+    "Chart",
+    "Comparison",
+    "FormValue",
+    "Page",
+    "Question",
+    "Results",
+    "ReviewSection",
+    "TakeState",
+    "answer_text",
+    "build_comparison",
+    "build_pages",
+    "build_question",
+    "build_results",
+    "estimated_minutes",
+    "field_name",
+    "fmt_number",
+    "form_value",
+    "generated",
+    "lang_of",
+    "percent_for",
+    "posted_value",
+    "review_sections",
+    "wire_value",
+]

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from assessments.views import sessions, surveys
+
+app_name = "assessments"
+
+urlpatterns = [
+    path("questionnaires/", sessions.catalogue, name="catalogue"),
+    path("questionnaires/<slug:slug>/", sessions.start, name="start"),
+    # A signed-in user's own sessions.
+    path("assessments/<uuid:session_id>/", sessions.resume, name="resume"),
+    path("assessments/<uuid:session_id>/q/<int:page>/", sessions.take, name="take"),
+    path("assessments/<uuid:session_id>/autosave/", sessions.autosave, name="autosave"),
+    path("assessments/<uuid:session_id>/review/", sessions.review, name="review"),
+    path("assessments/<uuid:session_id>/submit/", sessions.submit, name="submit"),
+    path("assessments/<uuid:session_id>/done/", sessions.done, name="done"),
+    path("assessments/<uuid:session_id>/results/", sessions.results, name="results"),
+    path("assessments/<uuid:session_id>/rescore/", sessions.rescore, name="rescore"),
+    path("assessments/<uuid:session_id>/runs/<uuid:run_id>/retry/", sessions.retry, name="retry"),
+    # Surveys about me (the owner's side).
+    path("surveys/", surveys.survey_list, name="surveys"),
+    path("surveys/new/", surveys.survey_create, name="survey_create"),
+    path("surveys/<uuid:survey_id>/", surveys.survey_detail, name="survey_detail"),
+    path("surveys/<uuid:survey_id>/status/", surveys.survey_status, name="survey_status"),
+    # Anonymous responders: everything under the share link, where their signed cookie lives.
+    path("s/<str:share_token>/", surveys.survey_landing, name="survey_landing"),
+    path("s/<str:share_token>/q/<int:page>/", surveys.survey_take, name="survey_take"),
+    path("s/<str:share_token>/autosave/", surveys.survey_autosave, name="survey_autosave"),
+    path("s/<str:share_token>/review/", surveys.survey_review, name="survey_review"),
+    path("s/<str:share_token>/submit/", surveys.survey_submit, name="survey_submit"),
+    path("s/<str:share_token>/thanks/", surveys.survey_thanks, name="survey_thanks"),
+]

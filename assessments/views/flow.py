@@ -1,0 +1,367 @@
+"""The machinery of the taking pages, shared by both ways in (a `Flow`): a signed-in user's own
+session under /assessments/<id>/ (another user's session is a 404), and an anonymous survey
+responder under /s/<share token>/, whose session is found through a signed cookie — the URL
+never names it.
+
+Every page works without JavaScript: the whole page posts ("Save and continue", "Back").
+htmx enhances it: each change autosaves one answer and the response updates only what the
+change affects (progress, the "Saved" status, the question's message, or the page's question
+list when a branch rule shows or hides questions), rendered from fragments of the page's template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+
+from assessments import presenters, scoring, selectors, services
+from assessments.models import AnalysisRun, AssessmentSession, Survey
+from assessments.templatetags.partials import render_partials
+from questionnaires.models import translated
+
+IN_PROGRESS = AssessmentSession.Status.IN_PROGRESS
+UNFINISHED_RUN = {AnalysisRun.Status.PENDING, AnalysisRun.Status.RUNNING}
+
+
+# --------------------------------------------------------------------------- loading helpers
+
+
+def own_session(request: HttpRequest, session_id) -> AssessmentSession:
+    try:
+        return selectors.session_for_user(request.user, session_id)
+    except AssessmentSession.DoesNotExist:
+        raise Http404("No such assessment.") from None
+
+
+def own_survey(request: HttpRequest, survey_id) -> Survey:
+    try:
+        return selectors.survey_for_user(request.user, survey_id)
+    except Survey.DoesNotExist:
+        raise Http404("No such survey.") from None
+
+
+def survey_by_link(share_token: str) -> Survey:
+    try:
+        return selectors.survey_by_share_token(share_token)
+    except Survey.DoesNotExist:
+        raise Http404("No such survey.") from None
+
+
+def requested_locale(request: HttpRequest) -> str:
+    return (
+        request.GET.get("lang")
+        or request.POST.get("lang")
+        or translation.get_language_from_request(request)
+        or "en"
+    )
+
+
+def full_redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that htmx follows as a full page load (not swapped into the page)."""
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Where the taking pages of one session live: the owner's or an anonymous responder's."""
+
+    session: AssessmentSession
+    survey: Survey | None = None  # set for an anonymous survey responder
+
+    @property
+    def anonymous(self) -> bool:
+        return self.survey is not None
+
+    def url(self, name: str, *args) -> str:
+        if self.survey is not None:
+            return reverse(f"assessments:survey_{name}", args=[self.survey.share_token, *args])
+        return reverse(f"assessments:{name}", args=[self.session.pk, *args])
+
+    def page_url(self, number: int) -> str:
+        return self.url("take", number)
+
+    @property
+    def autosave_url(self) -> str:
+        return self.url("autosave")
+
+    @property
+    def review_url(self) -> str:
+        return self.url("review")
+
+    @property
+    def submit_url(self) -> str:
+        return self.url("submit")
+
+    @property
+    def finished_url(self) -> str:
+        return self.url("thanks") if self.anonymous else self.url("done")
+
+    @property
+    def exit_url(self) -> str:
+        if self.survey is not None:
+            return reverse("assessments:survey_landing", args=[self.survey.share_token])
+        return reverse("dashboard")
+
+    @property
+    def start_url(self) -> str:
+        if self.survey is not None:
+            return self.exit_url
+        return reverse("assessments:start", args=[self.session.questionnaire_version.questionnaire.slug])
+
+
+def take_state(session: AssessmentSession) -> presenters.TakeState:
+    """The session's questions, answers and branch visibility: a constant number of queries."""
+    version = selectors.version_with_items(session.questionnaire_version_id)
+    return presenters.TakeState(
+        version=version,
+        lang=presenters.lang_of(version, session.locale),
+        answers=selectors.session_answers(session),
+        instrument=selectors.engine_instrument(version),
+    )
+
+
+def _empty_answer(question_type: str) -> scoring.Answer:
+    return scoring.Answer(options=()) if question_type == "multi_choice" else scoring.Answer()
+
+
+def _save(
+    session: AssessmentSession,
+    state: presenters.TakeState,
+    posted: dict[str, presenters.FormValue],
+    *,
+    explicit: bool,
+) -> dict[str, str]:
+    """Save the posted answers; returns {item key: message} for those that are not valid.
+
+    Valid answers are saved even when others are not. An invalid or emptied answer is removed,
+    so what is stored always matches what the respondent sees. `explicit`: the respondent
+    changed exactly these questions (autosave), so an empty multiple choice means "none".
+    """
+    to_save: dict[str, object] = {}
+    to_clear: list[str] = []
+    errors: dict[str, str] = {}
+    for key, values in posted.items():
+        question_type = state.items[key].bank_item.question_type
+        if values:
+            to_save[key] = presenters.wire_value(question_type, values)
+            continue
+        message = scoring.validate_answer(state.engine_items[key], _empty_answer(question_type))
+        if question_type == "multi_choice" and message is None and (explicit or key in state.answers):
+            to_save[key] = []  # "none of these" is an answer when nothing has to be chosen
+        elif key in state.answers:
+            to_clear.append(key)
+        if explicit and message:
+            errors[key] = message
+    if to_save:
+        try:
+            services.responses_save(session=session, answers=to_save)
+        except services.AnswerValidationError as exc:
+            errors.update(exc.errors)
+            valid = {key: value for key, value in to_save.items() if key not in exc.errors}
+            if valid:
+                services.responses_save(session=session, answers=valid)
+            to_clear.extend(key for key in exc.errors if key in state.answers)
+    if to_clear:
+        services.responses_clear(session=session, item_keys=to_clear)
+    return errors
+
+
+def _messages_for(state: presenters.TakeState, posted: dict[str, presenters.FormValue]) -> dict[str, str]:
+    """What the engine says about posted values, without saving anything."""
+    errors: dict[str, str] = {}
+    for key, values in posted.items():
+        question_type = state.items[key].bank_item.question_type
+        if not values:
+            message = scoring.validate_answer(state.engine_items[key], _empty_answer(question_type))
+            if message:
+                errors[key] = message
+            continue
+        try:
+            services.parse_answers(state.version, {key: presenters.wire_value(question_type, values)})
+        except services.AnswerValidationError as exc:
+            errors.update(exc.errors)
+    return errors
+
+
+def _shown_keys(request: HttpRequest, page: presenters.Page) -> list[str]:
+    """The questions the page showed when it was rendered (a hidden field lists them)."""
+    listed = request.POST.get("shown", "").split(",")
+    return [key for key in page.item_keys if key in listed]
+
+
+# --------------------------------------------------------------------------- taking (shared by both flows)
+
+
+def _take_context(
+    flow: Flow,
+    state: presenters.TakeState,
+    page: presenters.Page,
+    *,
+    values: dict[str, presenters.FormValue] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+) -> dict:
+    questions = state.questions(page, values=values, errors=errors)
+    version = state.version
+    return {
+        "flow": flow,
+        "session": flow.session,
+        "state": state,
+        "page": page,
+        "questions": questions,
+        "error_questions": [q for q in questions if q.error],
+        "shown": ",".join(q.key for q in questions),
+        "title": translated(version.questionnaire, "title", state.lang),
+        "locale": flow.session.locale,
+        "is_last": state.next_page(page.number) is None,
+        "notice": notice,
+    }
+
+
+def take_page(request: HttpRequest, flow: Flow, page_number: int) -> HttpResponse:
+    session = flow.session
+    if session.status != IN_PROGRESS:
+        return redirect(flow.finished_url)
+    state = take_state(session)
+    page = state.page(page_number)
+    if page is None:
+        raise Http404("No such page.")
+    if request.method == "POST":
+        return _take_post(request, flow, state, page)
+    if not state.visible_on(page):  # every question here is hidden by an earlier answer
+        following = state.next_page(page.number)
+        return redirect(flow.page_url(following.number) if following else flow.review_url)
+    return render(request, "assessments/take.html", _take_context(flow, state, page))
+
+
+def _take_post(
+    request: HttpRequest, flow: Flow, state: presenters.TakeState, page: presenters.Page
+) -> HttpResponse:
+    """The page without JavaScript: save every answer on it, then go where the button says."""
+    session = flow.session
+    nav = request.POST.get("nav", "next")
+    shown = _shown_keys(request, page)
+    posted = {key: presenters.posted_value(request.POST, key) for key in shown}
+    try:
+        errors = _save(session, state, posted, explicit=False)
+    except services.SessionClosed:
+        return redirect(flow.finished_url)
+    state = state.with_answers(selectors.session_answers(session))
+    if errors:
+        context = _take_context(flow, state, page, values=posted, errors=errors)
+        return render(request, "assessments/take.html", context)
+    if nav == "exit":
+        if flow.anonymous:
+            messages.success(
+                request, "Your answers are saved. Open the link again in this browser to continue."
+            )
+        else:
+            messages.success(request, "Your answers are saved. Continue any time from your dashboard.")
+        return redirect(flow.exit_url)
+    if nav == "back":
+        previous = state.previous_page(page.number)
+        return redirect(flow.page_url(previous.number) if previous else flow.start_url)
+    appeared = [key for key in state.visible_on(page) if key not in shown and not state.is_answered(key)]
+    if appeared:
+        count = len(appeared)
+        notice = (
+            "Your answers brought up a follow-up question below."
+            if count == 1
+            else f"Your answers brought up {count} follow-up questions below."
+        )
+        return render(request, "assessments/take.html", _take_context(flow, state, page, notice=notice))
+    following = state.next_page(page.number)
+    return redirect(flow.page_url(following.number) if following else flow.review_url)
+
+
+def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
+    """One changed answer (htmx): save it, then update what the change affects on the page."""
+    session = flow.session
+    if session.status != IN_PROGRESS:
+        return full_redirect(request, flow.finished_url)
+    key = request.POST.get("item", "")
+    state = take_state(session)
+    if key not in state.items:
+        return HttpResponseBadRequest("Unknown question.")
+    page = state.page_of(key)
+    if not request.htmx:  # only htmx posts here; a plain form post goes to the page itself
+        return redirect(flow.page_url(page.number))
+    values = presenters.posted_value(request.POST, key)
+    try:
+        errors = _save(session, state, {key: values}, explicit=True)
+    except services.SessionClosed:
+        return full_redirect(request, flow.finished_url)
+    new_state = state.with_answers(selectors.session_answers(session))
+
+    shown = _shown_keys(request, page) or state.visible_on(page)
+    context = {
+        "flow": flow,
+        "state": new_state,
+        "page": page,
+        "oob": True,
+        "locale": session.locale,
+        "save_error": errors.get(key, ""),
+        "saved_question": new_state.number_of(key) if key in new_state.visible else None,
+    }
+    fragments = ["progress", "save_status"]
+    if new_state.visible_on(page) != shown:
+        # A branch rule showed or hid questions: re-render the page's list, keeping what the
+        # browser shows for the questions already there (and any message they carry).
+        client = {k: presenters.posted_value(request.POST, k) for k in shown}
+        flagged = {k: v for k, v in client.items() if k != key and request.POST.get(f"err-{k}")}
+        shown_errors = {**_messages_for(new_state, flagged), **errors}
+        context["questions"] = new_state.questions(page, values=client, errors=shown_errors)
+        context["shown"] = ",".join(q.key for q in context["questions"])
+        fragments.append("questions")
+    elif errors.get(key) or request.POST.get(f"err-{key}"):
+        # Show the message (or take it away) next to the question, with aria-invalid.
+        context["question"] = new_state.question(key, values=values, error=errors.get(key, ""))
+        fragments.append("question")
+    return render_partials(request, "assessments/take.html", fragments, context)
+
+
+def review_page(request: HttpRequest, flow: Flow, *, error: str = "") -> HttpResponse:
+    session = flow.session
+    if session.status != IN_PROGRESS:
+        return redirect(flow.finished_url)
+    state = take_state(session)
+    sections = presenters.review_sections(state, flow.page_url)
+    missing = [row for section in sections for row in section.rows if row.missing]
+    last_page = state.previous_page(len(state.pages) + 1)
+    context = {
+        "flow": flow,
+        "session": session,
+        "state": state,
+        "sections": sections,
+        "missing": missing,
+        "error": error,
+        "title": translated(state.version.questionnaire, "title", state.lang),
+        "locale": session.locale,
+        "back_url": flow.page_url(last_page.number) if last_page else flow.start_url,
+    }
+    return render(request, "assessments/review.html", context)
+
+
+def submit_answers(request: HttpRequest, flow: Flow) -> tuple[HttpResponse, bool]:
+    """Submit (once: a second click or tab gets the same run). Returns (response, newly submitted)."""
+    was_open = flow.session.status == IN_PROGRESS
+    try:
+        services.session_submit(session=flow.session)
+    except services.IncompleteSession as exc:
+        count = len(exc.missing)
+        error = (
+            "One required question is still unanswered."
+            if count == 1
+            else f"{count} required questions are still unanswered."
+        )
+        return review_page(request, flow, error=error), False
+    except services.SessionClosed:
+        return redirect(flow.finished_url), False
+    return redirect(flow.finished_url), was_open

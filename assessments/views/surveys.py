@@ -1,0 +1,244 @@
+"""Surveys about me: the owner's pages (create, share, close, the aggregate) and the anonymous
+responders' pages under the share link (landing, taking through `flow`, thanks)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments import cookies, presenters, selectors, services, throttle
+from assessments.forms import SurveyCreateForm
+from assessments.models import Survey
+from assessments.views.flow import (
+    IN_PROGRESS,
+    Flow,
+    autosave_answer,
+    full_redirect,
+    own_survey,
+    requested_locale,
+    review_page,
+    submit_answers,
+    survey_by_link,
+    take_page,
+    take_state,
+)
+from questionnaires import selectors as questionnaire_selectors
+
+# --------------------------------------------------------------------------- surveys about me
+
+
+@login_required
+def survey_list(request: HttpRequest) -> HttpResponse:
+    surveys = list(selectors.surveys_for_owner(request.user).order_by("-created_at"))
+    return render(request, "assessments/surveys.html", {"surveys": surveys})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_create(request: HttpRequest) -> HttpResponse:
+    form = SurveyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            survey = services.survey_create(
+                owner=request.user,
+                version=data["version"],
+                title=data["title"],
+                closes_at=form.closes_at(),
+                max_responses=data["max_responses"],
+                min_responses_to_show=data["min_responses_to_show"],
+            )
+        except services.AssessmentError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your survey is ready. Share the link below with people who know you.")
+            return redirect("assessments:survey_detail", survey.pk)
+    return render(request, "assessments/survey_new.html", {"form": form})
+
+
+def survey_closed_reason(survey: Survey) -> str:
+    """Why the survey takes no answers, or "" when it is open."""
+    try:
+        services.survey_assert_open(survey)
+    except services.SurveyClosed as exc:
+        return exc.message
+    return ""
+
+
+@login_required
+def survey_detail(request: HttpRequest, survey_id) -> HttpResponse:
+    survey = own_survey(request, survey_id)
+    aggregate = selectors.survey_aggregate(survey)
+    model = survey.questionnaire_version.analysis_model
+    normalization = ((model.config or {}).get("normalization") or {}).get("method", "none")
+    comparison = (
+        presenters.build_comparison(aggregate, normalization=normalization) if aggregate.shown else None
+    )
+    share_url = request.build_absolute_uri(reverse("assessments:survey_landing", args=[survey.share_token]))
+    closed_reason = survey_closed_reason(survey)
+    context = {
+        "survey": survey,
+        "aggregate": aggregate,
+        "comparison": comparison,
+        "share_url": share_url,
+        "closed_reason": closed_reason,
+        "pending": max(0, survey.response_count - aggregate.responses),
+        "title": survey.title or f"How others see {survey.subject.display_name}",
+        "questionnaire_title": survey.questionnaire_version.questionnaire.title,
+        "has_self": aggregate.self_session is not None,
+    }
+    return render(request, "assessments/survey_detail.html", context)
+
+
+@login_required
+@require_POST
+def survey_status(request: HttpRequest, survey_id) -> HttpResponse:
+    survey = own_survey(request, survey_id)
+    action = request.POST.get("action")
+    if action not in {"close", "reopen"}:
+        return HttpResponseBadRequest("Unknown action.")
+    services.survey_set_active(survey=survey, is_active=action == "reopen")
+    if action == "close":
+        messages.success(
+            request, "The survey is closed. The link now tells people it no longer takes answers."
+        )
+    else:
+        messages.success(request, "The survey is open again.")
+    return redirect("assessments:survey_detail", survey.pk)
+
+
+# --------------------------------------------------------------------------- anonymous responders
+
+
+def _survey_page(
+    request: HttpRequest, survey: Survey, template: str, *, status: int = 200, **extra
+) -> HttpResponse:
+    version = survey.questionnaire_version
+    context = {
+        "survey": survey,
+        "about": survey.subject.display_name,
+        "questionnaire_title": version.questionnaire.title,
+        **extra,
+    }
+    return render(request, f"assessments/{template}", context, status=status)
+
+
+def _already_answered(request: HttpRequest, survey: Survey) -> HttpResponse:
+    return _survey_page(request, survey, "survey_answered.html")
+
+
+def _closed(request: HttpRequest, survey: Survey, reason: str) -> HttpResponse:
+    return _survey_page(request, survey, "survey_closed.html", status=410, reason=reason)
+
+
+@require_http_methods(["GET", "POST"])
+def survey_landing(request: HttpRequest, share_token: str) -> HttpResponse:
+    survey = survey_by_link(share_token)
+    session = selectors.survey_responder_session(survey, cookies.responder_token(request, survey))
+    if session is not None and session.status != IN_PROGRESS:
+        return _already_answered(request, survey)
+    reason = survey_closed_reason(survey)
+    if reason:
+        return _closed(request, survey, reason)
+    is_owner = request.user.is_authenticated and request.user.pk == survey.owner_id
+    if request.method == "POST" and not is_owner:
+        return _survey_start(request, survey)
+    version = selectors.version_with_items(survey.questionnaire_version_id)
+    count = len(version.items.all())
+    locale = questionnaire_selectors.resolve_locale(version, requested_locale(request))
+    return _survey_page(
+        request,
+        survey,
+        "survey_landing.html",
+        session=session,
+        is_owner=is_owner,
+        item_count=count,
+        minutes=presenters.estimated_minutes(version.items.all()),
+        locale=locale,
+        locales=questionnaire_selectors.available_locales(version),
+        version=version,
+    )
+
+
+def _survey_start(request: HttpRequest, survey: Survey) -> HttpResponse:
+    token = cookies.responder_token(request, survey) or cookies.new_responder_token()
+    version = selectors.version_with_items(survey.questionnaire_version_id)
+    try:
+        session = services.survey_session_for_responder(
+            survey=survey,
+            responder_id=token,
+            fingerprint=cookies.responder_fingerprint(request, survey),
+            locale=questionnaire_selectors.resolve_locale(version, requested_locale(request)),
+        )
+    except services.AlreadyResponded:
+        return _already_answered(request, survey)
+    except services.SurveyClosed as exc:
+        return _closed(request, survey, exc.message)
+    flow = Flow(session=session, survey=survey)
+    state = take_state(session)
+    page = state.resume_page()
+    response = redirect(flow.page_url(page.number) if page else flow.review_url)
+    cookies.set_responder_cookie(response, survey, token)
+    return response
+
+
+def _responder_flow(request: HttpRequest, share_token: str) -> Flow | HttpResponse:
+    """The anonymous responder's session from their cookie, or where to send them instead."""
+    survey = survey_by_link(share_token)
+    landing = reverse("assessments:survey_landing", args=[survey.share_token])
+    session = selectors.survey_responder_session(survey, cookies.responder_token(request, survey))
+    if session is None:
+        return full_redirect(request, landing)  # no (valid) cookie: start from the link
+    if session.status != IN_PROGRESS:
+        return full_redirect(request, reverse("assessments:survey_thanks", args=[survey.share_token]))
+    reason = survey_closed_reason(survey)
+    if reason:
+        return full_redirect(request, landing) if request.htmx else _closed(request, survey, reason)
+    return Flow(session=session, survey=survey)
+
+
+@require_http_methods(["GET", "POST"])
+def survey_take(request: HttpRequest, share_token: str, page: int) -> HttpResponse:
+    flow = _responder_flow(request, share_token)
+    return flow if isinstance(flow, HttpResponse) else take_page(request, flow, page)
+
+
+@require_POST
+def survey_autosave(request: HttpRequest, share_token: str) -> HttpResponse:
+    flow = _responder_flow(request, share_token)
+    return flow if isinstance(flow, HttpResponse) else autosave_answer(request, flow)
+
+
+def survey_review(request: HttpRequest, share_token: str) -> HttpResponse:
+    flow = _responder_flow(request, share_token)
+    return flow if isinstance(flow, HttpResponse) else review_page(request, flow)
+
+
+@require_POST
+def survey_submit(request: HttpRequest, share_token: str) -> HttpResponse:
+    flow = _responder_flow(request, share_token)
+    if isinstance(flow, HttpResponse):
+        return flow
+    ip = cookies.client_ip(request)
+    if throttle.survey_submissions_exhausted(ip):
+        response = _survey_page(request, flow.survey, "survey_limited.html", status=429)
+        response["Retry-After"] = str(throttle.WINDOW_SECONDS)
+        return response
+    response, submitted = submit_answers(request, flow)
+    if submitted:
+        throttle.survey_submission_count(ip)
+    return response
+
+
+def survey_thanks(request: HttpRequest, share_token: str) -> HttpResponse:
+    survey = survey_by_link(share_token)
+    session = selectors.survey_responder_session(survey, cookies.responder_token(request, survey))
+    if session is None:
+        return redirect("assessments:survey_landing", survey.share_token)
+    if session.status == IN_PROGRESS:
+        return redirect("assessments:survey_review", survey.share_token)
+    return _survey_page(request, survey, "survey_thanks.html")
