@@ -42,7 +42,11 @@ class SubjectProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="subjects"
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="owned_subjects",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="owned_subjects",
         help_text="Who manages this subject (for agents and cohorts; a human's own profile is theirs).",
     )
     display_name = models.CharField(max_length=200)
@@ -71,7 +75,9 @@ class Survey(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="surveys")
     subject = models.ForeignKey(SubjectProfile, on_delete=models.CASCADE, related_name="surveys")
-    questionnaire_version = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="surveys")
+    questionnaire_version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="surveys"
+    )
     title = models.CharField(max_length=200, blank=True)
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
     is_active = models.BooleanField(default=True)
@@ -108,7 +114,9 @@ class AssessmentSession(models.Model):
     questionnaire_version = models.ForeignKey(
         QuestionnaireVersion, on_delete=models.PROTECT, related_name="sessions"
     )
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions"
+    )
     respondent_kind = models.CharField(max_length=12, choices=RespondentKind.choices)
     respondent_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -287,7 +295,9 @@ class ResponseTraitComponent(models.Model):
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="components")
     item = models.ForeignKey(QuestionnaireItem, on_delete=models.PROTECT, related_name="+")
-    option = models.ForeignKey(QuestionOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    option = models.ForeignKey(
+        QuestionOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     dimension = models.ForeignKey(TraitDimension, on_delete=models.PROTECT, related_name="+")
     mapping_id = models.BigIntegerField(null=True, blank=True)
     rule_type = models.CharField(max_length=20)
@@ -328,7 +338,9 @@ class SubjectTraitAverage(models.Model):
 
     pk = models.CompositePrimaryKey("subject", "questionnaire_version", "respondent_kind", "dimension")
     subject = models.ForeignKey(SubjectProfile, on_delete=models.DO_NOTHING, related_name="+")
-    questionnaire_version = models.ForeignKey(QuestionnaireVersion, on_delete=models.DO_NOTHING, related_name="+")
+    questionnaire_version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.DO_NOTHING, related_name="+"
+    )
     respondent_kind = models.CharField(max_length=12)
     dimension = models.ForeignKey(TraitDimension, on_delete=models.DO_NOTHING, related_name="+")
     session_count = models.IntegerField()

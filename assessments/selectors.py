@@ -92,7 +92,9 @@ def engine_instrument(version: QuestionnaireVersion) -> scoring.Instrument:
     )
     items = tuple(_engine_item(item) for item in version.items.all())
     return scoring.Instrument(
-        model=scoring.ModelDefinition(dimensions=dimensions, composites=composites, config=dict(model.config or {})),
+        model=scoring.ModelDefinition(
+            dimensions=dimensions, composites=composites, config=dict(model.config or {})
+        ),
         items=items,
     )
 
@@ -104,7 +106,9 @@ def _engine_item(item: QuestionnaireItem) -> scoring.Item:
         required=item.required,
         unscored=item.unscored,
         config=item.config,
-        options=tuple(scoring.Option(key=option.key, value=option.value) for option in item.bank_item.options.all()),
+        options=tuple(
+            scoring.Option(key=option.key, value=option.value) for option in item.bank_item.options.all()
+        ),
         mappings=tuple(
             scoring.Mapping(
                 id=str(mapping.pk),
@@ -148,7 +152,9 @@ def scoring_plan(version_id: int) -> ScoringPlan:
     plan = ScoringPlan(
         instrument=engine_instrument(version),
         item_ids={item.key: item.pk for item in items},
-        option_ids={(item.key, option.key): option.pk for item in items for option in item.bank_item.options.all()},
+        option_ids={
+            (item.key, option.key): option.pk for item in items for option in item.bank_item.options.all()
+        },
         dimension_ids={dimension.slug: dimension.pk for dimension in version.analysis_model.dimensions.all()},
         composite_ids={composite.slug: composite.pk for composite in version.analysis_model.composites.all()},
     )
@@ -236,7 +242,9 @@ def surveys_for_owner(user) -> QuerySet[Survey]:
         .annotate(
             response_count=Count(
                 "sessions",
-                filter=Q(sessions__status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]),
+                filter=Q(
+                    sessions__status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
+                ),
             )
         )
     )

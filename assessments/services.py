@@ -72,7 +72,9 @@ def subject_get_or_create_for_user(*, user) -> SubjectProfile:
     try:
         with transaction.atomic():
             return SubjectProfile.objects.create(
-                user=user, owner=user, subject_type=SubjectProfile.SubjectType.HUMAN,
+                user=user,
+                owner=user,
+                subject_type=SubjectProfile.SubjectType.HUMAN,
                 display_name=user.username,
             )
     except IntegrityError:  # created concurrently by another request
@@ -119,7 +121,7 @@ def survey_assert_open(survey: Survey) -> None:
     if not survey.is_active:
         raise SurveyClosed("This survey is closed and no longer accepts answers.")
     if survey.closes_at and survey.closes_at <= timezone.now():
-        raise SurveyClosed("This survey closed on %s." % survey.closes_at.date().isoformat())
+        raise SurveyClosed(f"This survey closed on {survey.closes_at.date().isoformat()}.")
     if survey.max_responses is not None:
         answered = survey.sessions.exclude(status=AssessmentSession.Status.IN_PROGRESS).count()
         if answered >= survey.max_responses:
@@ -242,7 +244,8 @@ def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer]) -> None
         for response_id, entry in multi.items():
             options = {option.key: option for option in entry.item.bank_item.options.all()}
             selections.extend(
-                ResponseOptionSelection(response_id=response_id, option=options[key]) for key in entry.answer.options
+                ResponseOptionSelection(response_id=response_id, option=options[key])
+                for key in entry.answer.options
             )
         ResponseOptionSelection.objects.bulk_create(selections)
 
@@ -251,7 +254,9 @@ def responses_clear(*, session: AssessmentSession, item_keys: list[str]) -> None
     with transaction.atomic():
         session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
         if session.status != AssessmentSession.Status.IN_PROGRESS:
-            raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
+            raise SessionClosed(
+                "This questionnaire has already been submitted; answers can no longer change."
+            )
         Response.objects.filter(session=session, item__key__in=item_keys).delete()
 
 
@@ -293,7 +298,9 @@ def responses_update(*, session: AssessmentSession, answers: dict[str, Any], eve
 # --------------------------------------------------------------------------- submit and score
 
 
-def session_missing_required(session: AssessmentSession, version: QuestionnaireVersion | None = None) -> list[str]:
+def session_missing_required(
+    session: AssessmentSession, version: QuestionnaireVersion | None = None
+) -> list[str]:
     version = version or selectors.version_with_items(session.questionnaire_version_id)
     instrument = selectors.engine_instrument(version)
     answers = selectors.session_answers(session)
@@ -357,7 +364,8 @@ def run_score(*, run_id) -> None:
         _score_and_store(run)
     except Exception as exc:
         AnalysisRun.objects.filter(pk=run.pk).update(
-            status=AnalysisRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+            status=AnalysisRun.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
             finished_at=timezone.now(),
         )
         raise
@@ -411,10 +419,15 @@ def _score_and_store(run: AnalysisRun) -> None:
     )
     now = timezone.now()
     AnalysisRun.objects.filter(pk=run.pk).update(
-        status=AnalysisRun.Status.DONE, score_version=result.score_version, result=result.to_dict(),
-        error="", finished_at=now,
+        status=AnalysisRun.Status.DONE,
+        score_version=result.score_version,
+        result=result.to_dict(),
+        error="",
+        finished_at=now,
     )
-    AssessmentSession.objects.filter(pk=session.pk).update(status=AssessmentSession.Status.SCORED, scored_at=now)
+    AssessmentSession.objects.filter(pk=session.pk).update(
+        status=AssessmentSession.Status.SCORED, scored_at=now
+    )
     _log(session, QuestionnaireEventLog.Event.SCORED, run=str(run.pk))
 
 

@@ -156,9 +156,7 @@ def _create_database(uri: str) -> None:
 
     maintenance_uri = uri.replace(f"/{DATABASE_NAME}?", "/postgres?", 1)
     with psycopg.connect(maintenance_uri, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
@@ -181,9 +179,7 @@ def verify_pgvector(database_url: str) -> None:
 
     try:
         with psycopg.connect(_libpq_url(database_url), autocommit=True, connect_timeout=10) as conn:
-            available = conn.execute(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
-            ).fetchone()
+            available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
             if not available:
                 raise EmbeddedServiceError(
                     "The PostgreSQL server at DATABASE_URL has no pgvector extension "
@@ -192,16 +188,14 @@ def verify_pgvector(database_url: str) -> None:
                 )
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     except psycopg.Error as exc:
-        raise EmbeddedServiceError(
-            f"Cannot use the database at DATABASE_URL: {exc}".strip()
-        ) from exc
+        raise EmbeddedServiceError(f"Cannot use the database at DATABASE_URL: {exc}".strip()) from exc
 
 
 def _libpq_url(database_url: str) -> str:
     # Django-style scheme aliases are not understood by libpq.
     for alias in ("postgresql+psycopg://", "postgres://", "pgsql://", "psql://"):
         if database_url.startswith(alias):
-            return "postgresql://" + database_url[len(alias):]
+            return "postgresql://" + database_url[len(alias) :]
     return database_url
 
 

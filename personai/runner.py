@@ -88,25 +88,56 @@ class Runner:
         self.spawn(
             "web",
             [
-                sys.executable, "-m", "gunicorn", "personai.wsgi:application",
-                "--bind", f"{host}:{port}", "--workers", self.env.get("WEB_CONCURRENCY", "2"),
-                "--threads", "4", "--timeout", "120", "--graceful-timeout", "10",
-                "--access-logfile", "-",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "personai.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                self.env.get("WEB_CONCURRENCY", "2"),
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                "-",
             ],
         )
         self.spawn(
             "worker",
             [
-                sys.executable, "-m", "celery", "-A", "personai", "worker",
-                "--loglevel", "INFO", "--concurrency", self.env.get("CELERY_CONCURRENCY", "2"),
-                "--hostname", "worker@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "personai",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                self.env.get("CELERY_CONCURRENCY", "2"),
+                "--hostname",
+                "worker@%h",
             ],
         )
         schedule = embedded.data_dir() / "celerybeat-schedule"
         self.spawn(
             "beat",
-            [sys.executable, "-m", "celery", "-A", "personai", "beat", "--loglevel", "INFO",
-             "--schedule", str(schedule)],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "personai",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(schedule),
+            ],
         )
 
     def stop(self) -> None:

@@ -63,7 +63,11 @@ class TraitDimension(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="facets",
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="facets",
         help_text="Set for a facet: the domain it rolls up into.",
     )
     sort_order = models.PositiveIntegerField(default=0)
@@ -74,7 +78,9 @@ class TraitDimension(models.Model):
     class Meta:
         ordering = ["analysis_model", "sort_order", "slug"]
         constraints = [
-            models.UniqueConstraint(fields=["analysis_model", "slug"], name="trait_dimension_model_slug_unique"),
+            models.UniqueConstraint(
+                fields=["analysis_model", "slug"], name="trait_dimension_model_slug_unique"
+            ),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="trait_dimension_not_own_parent"),
         ]
 
@@ -119,14 +125,18 @@ class TraitComposite(models.Model):
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     dimensions = models.JSONField(default=list, blank=True, help_text="Dimension slugs (argmax).")
-    weights = models.JSONField(default=dict, blank=True, help_text='{"dimension-slug": weight} (weighted sum).')
+    weights = models.JSONField(
+        default=dict, blank=True, help_text='{"dimension-slug": weight} (weighted sum).'
+    )
     sort_order = models.PositiveIntegerField(default=0)
     translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["analysis_model", "sort_order", "slug"]
         constraints = [
-            models.UniqueConstraint(fields=["analysis_model", "slug"], name="trait_composite_model_slug_unique"),
+            models.UniqueConstraint(
+                fields=["analysis_model", "slug"], name="trait_composite_model_slug_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -292,7 +302,11 @@ class QuestionTraitMapping(models.Model):
 
     item = models.ForeignKey(QuestionnaireItem, on_delete=models.CASCADE, related_name="mappings")
     option = models.ForeignKey(
-        QuestionOption, on_delete=models.CASCADE, null=True, blank=True, related_name="mappings",
+        QuestionOption,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mappings",
         help_text="Set for option-level mappings (the rule applies when this option is selected).",
     )
     dimension = models.ForeignKey(TraitDimension, on_delete=models.PROTECT, related_name="mappings")

@@ -68,21 +68,27 @@ def test_a_server_killed_with_sigkill_comes_back(tmp_path):
 
 
 def _wait_until_dead(pid: int) -> None:
+    import contextlib
+
     import psutil
 
-    try:
+    with contextlib.suppress(psutil.NoSuchProcess):
         psutil.Process(pid).wait(timeout=10)
-    except psutil.NoSuchProcess:
-        pass
 
 
 def test_a_database_url_without_pgvector_fails_with_a_clear_message():
     # The machine's stock PostgreSQL has no pgvector; a fake URL to a missing server also
     # must produce a sentence, not a traceback.
     result = subprocess.run(
-        [sys.executable, "-c", "from personai import embedded; "
-         "embedded.verify_pgvector('postgresql://nobody@/nodb?host=/nonexistent')"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from personai import embedded; "
+            "embedded.verify_pgvector('postgresql://nobody@/nodb?host=/nonexistent')",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert "Cannot use the database at DATABASE_URL" in result.stderr

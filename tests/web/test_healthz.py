@@ -9,7 +9,6 @@ import pytest
 
 import personai
 from personai import health
-
 from tests.factories import UserFactory
 
 REQUIRED_FIELDS = {"ok", "detail", "latency_ms"}
