@@ -23,7 +23,7 @@ from assessments.models import (
     TraitScore,
 )
 from personai import outbox
-from questionnaires.models import QuestionnaireItem, QuestionnaireVersion
+from questionnaires.models import QuestionnaireVersion
 
 logger = logging.getLogger(__name__)
 
@@ -133,32 +133,38 @@ def survey_assert_open(survey: Survey) -> None:
 
 @dataclass(frozen=True)
 class ParsedAnswer:
-    item: QuestionnaireItem
+    key: str
+    item_id: int
+    question_type: str
     answer: scoring.Answer
 
 
-def parse_answers(version: QuestionnaireVersion, raw: dict[str, Any]) -> dict[str, ParsedAnswer]:
+def parse_answers(version: QuestionnaireVersion | int, raw: dict[str, Any]) -> dict[str, ParsedAnswer]:
     """Turn wire values ({"q1": "3", "q2": true, "q3": ["a", "b"]}) into engine answers.
 
-    `version` must come from selectors.version_with_items. Every problem is collected, keyed by
-    item, with a message a person can act on; nothing is returned unless all are valid.
+    Every problem is collected, keyed by item, with a message a person can act on; nothing is
+    returned unless all are valid. Sessions only ever use published (immutable) versions, so
+    the version's scoring plan is kept per process and validation costs no queries after the
+    first call.
     """
-    items = {item.key: item for item in version.items.all()}
-    engine_items = {item.key: selectors._engine_item(item) for item in items.values()}
+    plan = selectors.scoring_plan(version if isinstance(version, int) else version.pk)
+    engine_items = {item.key: item for item in plan.instrument.items}
     errors: dict[str, str] = {}
     parsed: dict[str, ParsedAnswer] = {}
     for key, value in raw.items():
-        item = items.get(key)
+        item = engine_items.get(key)
         if item is None:
             errors[key] = "There is no question with this key in this questionnaire."
             continue
-        answer, error = _coerce(item.bank_item.question_type, value)
+        answer, error = _coerce(item.type, value)
         if error is None:
-            error = scoring.validate_answer(engine_items[key], answer)
+            error = scoring.validate_answer(item, answer)
         if error:
             errors[key] = error
         else:
-            parsed[key] = ParsedAnswer(item=item, answer=answer)
+            parsed[key] = ParsedAnswer(
+                key=key, item_id=plan.item_ids[key], question_type=item.type, answer=answer
+            )
     if errors:
         raise AnswerValidationError(errors)
     return parsed
@@ -203,8 +209,7 @@ def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event
     session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
     if session.status != AssessmentSession.Status.IN_PROGRESS:
         raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
-    version = selectors.version_with_items(session.questionnaire_version_id)
-    parsed = parse_answers(version, answers)
+    parsed = parse_answers(session.questionnaire_version_id, answers)
     if not parsed:
         return 0
     _upsert(session, parsed)
@@ -214,40 +219,39 @@ def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event
 
 
 def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer]) -> None:
-    rows = []
-    for entry in parsed.values():
-        options = {option.key: option for option in entry.item.bank_item.options.all()}
-        rows.append(
-            Response(
-                session=session,
-                item=entry.item,
-                value_boolean=entry.answer.boolean,
-                value_number=entry.answer.number,
-                value_text=entry.answer.text or "",
-                selected_option=options.get(entry.answer.option) if entry.answer.option else None,
-            )
+    option_ids = selectors.scoring_plan(session.questionnaire_version_id).option_ids
+    rows = [
+        Response(
+            session=session,
+            item_id=entry.item_id,
+            value_boolean=entry.answer.boolean,
+            value_number=entry.answer.number,
+            value_text=entry.answer.text or "",
+            selected_option_id=option_ids.get((entry.key, entry.answer.option))
+            if entry.answer.option
+            else None,
         )
+        for entry in parsed.values()
+    ]
     saved = Response.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["session", "item"],
         update_fields=["value_boolean", "value_number", "value_text", "selected_option", "answered_at"],
     )
+    by_item_id = {entry.item_id: entry for entry in parsed.values()}
     multi = {
-        response.pk: parsed[response.item.key]
+        response.pk: by_item_id[response.item_id]
         for response in saved
-        if response.item.bank_item.question_type == "multi_choice"
+        if by_item_id[response.item_id].question_type == "multi_choice"
     }
     if multi:
         ResponseOptionSelection.objects.filter(response_id__in=list(multi)).delete()
-        selections = []
-        for response_id, entry in multi.items():
-            options = {option.key: option for option in entry.item.bank_item.options.all()}
-            selections.extend(
-                ResponseOptionSelection(response_id=response_id, option=options[key])
-                for key in entry.answer.options
-            )
-        ResponseOptionSelection.objects.bulk_create(selections)
+        ResponseOptionSelection.objects.bulk_create(
+            ResponseOptionSelection(response_id=response_id, option_id=option_ids[(entry.key, option_key)])
+            for response_id, entry in multi.items()
+            for option_key in entry.answer.options
+        )
 
 
 def responses_clear(*, session: AssessmentSession, item_keys: list[str]) -> None:
@@ -274,14 +278,16 @@ def responses_update(*, session: AssessmentSession, answers: dict[str, Any], eve
     session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
     if session.status != AssessmentSession.Status.IN_PROGRESS:
         raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
-    version = selectors.version_with_items(session.questionnaire_version_id)
     errors: dict[str, str] = {}
     parsed: dict[str, ParsedAnswer] = {}
     try:
-        parsed = parse_answers(version, {key: value for key, value in answers.items() if value is not None})
+        parsed = parse_answers(
+            session.questionnaire_version_id,
+            {key: value for key, value in answers.items() if value is not None},
+        )
     except AnswerValidationError as exc:
         errors.update(exc.errors)
-    known = {item.key for item in version.items.all()}
+    known = set(selectors.scoring_plan(session.questionnaire_version_id).item_ids)
     for key in cleared:
         if key not in known:
             errors[key] = "There is no question with this key in this questionnaire."
