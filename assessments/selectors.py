@@ -19,6 +19,7 @@ from assessments.models import (
     Survey,
     TraitScore,
 )
+from questionnaires import selectors as questionnaire_selectors
 from questionnaires.models import (
     QuestionnaireItem,
     QuestionnaireVersion,
@@ -32,28 +33,7 @@ from questionnaires.models import (
 
 def version_with_items(version_id) -> QuestionnaireVersion:
     """A version with everything needed to render or score it, in a constant number of queries."""
-    items = (
-        QuestionnaireItem.objects.select_related("bank_item")
-        .prefetch_related(
-            Prefetch("bank_item__options", queryset=QuestionOption.objects.order_by("sort_order", "key")),
-            "mappings__option",
-            "mappings__dimension",
-            "branch_rules",
-        )
-        .order_by("sort_order", "id")
-    )
-    return (
-        QuestionnaireVersion.objects.select_related("questionnaire", "analysis_model")
-        .prefetch_related(
-            Prefetch("items", queryset=items),
-            Prefetch(
-                "analysis_model__dimensions",
-                queryset=TraitDimension.objects.select_related("parent").prefetch_related("thresholds"),
-            ),
-            "analysis_model__composites",
-        )
-        .get(pk=version_id)
-    )
+    return questionnaire_selectors.version_with_rules(version_id=version_id)
 
 
 def engine_instrument(version: QuestionnaireVersion) -> scoring.Instrument:
