@@ -37,3 +37,22 @@ def test_staff_see_links_to_the_admin_and_the_health_check(client):
 
     assert 'href="/admin/"' in html
     assert 'href="/healthz"' in html
+
+
+def test_the_bundled_demo_model_is_labelled_demo_quality(user_client, settings):
+    settings.LLM_BASE_URL = ""  # the embedded SmolLM2 server
+
+    page = user_client.get("/dashboard/").content.decode()
+
+    assert "demo quality" in page
+    assert "SmolLM2" in page
+
+
+def test_a_configured_production_model_is_not_labelled_demo(user_client, settings):
+    settings.LLM_BASE_URL = "https://llm.example.com/v1"
+    settings.LLM_MODEL = "big-model-2026"
+
+    page = user_client.get("/dashboard/").content.decode()
+
+    assert "demo quality" not in page
+    assert "big-model-2026" in page
