@@ -53,7 +53,15 @@ def set_responder_cookie(response: HttpResponse, survey: Survey, token: str) -> 
 
 
 def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+    """The client's address as the login rate limits see it (honours TRUSTED_PROXY_COUNT /
+    TRUSTED_CLIENT_IP_HEADER), so every per-IP rule in the product agrees."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        return request.META.get("REMOTE_ADDR", "") or ""
 
 
 def responder_fingerprint(request: HttpRequest, survey: Survey) -> str:

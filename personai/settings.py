@@ -180,10 +180,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+OUTBOX_RELAY_INTERVAL = _env(env.float, "OUTBOX_RELAY_INTERVAL", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "personai.relay_outbox",
-        "schedule": _env(env.float, "OUTBOX_RELAY_INTERVAL", default=5.0),
+        "schedule": OUTBOX_RELAY_INTERVAL,
+        # Relay nudges are interchangeable: while no worker runs, let old ones expire instead
+        # of piling up in the queue.
+        "options": {"expires": OUTBOX_RELAY_INTERVAL * 2},
     },
 }
 
@@ -244,6 +248,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+
+# Behind a reverse proxy, say how to find the client's address (login limits, survey limits and
+# responder fingerprints all use it): the number of proxies appending to X-Forwarded-For, or a
+# header the proxy sets (e.g. X-Real-IP). Default: REMOTE_ADDR, right when nothing is in front.
+ALLAUTH_TRUSTED_PROXY_COUNT = _env(env.int, "TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="")
 if not EMAIL_BACKEND:
