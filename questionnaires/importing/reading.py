@@ -36,6 +36,10 @@ def _kind(value: Any) -> str:
     )
 
 
+# /api/v1/questionnaires/import/ is an endpoint, so no questionnaire may be called that.
+RESERVED_QUESTIONNAIRE_SLUGS = frozenset({"import"})
+
+
 def shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "…"
@@ -422,13 +426,20 @@ class Reader:
             value,
             "$.questionnaire",
             {
-                "slug": (True, self.key(100), None),
+                "slug": (True, self.questionnaire_slug, None),
                 "title": (True, self.text(200, blank=False), None),
                 "description": (False, self.text(), ""),
                 "default_locale": (False, self.locale, "en"),
                 "translations": (False, self.translations(("title", "description")), {}),
             },
         )
+
+    def questionnaire_slug(self, value: Any, path: str) -> Any:
+        slug = self.key(100)(value, path)
+        if slug in RESERVED_QUESTIONNAIRE_SLUGS:
+            self.error(path, f"{shown(slug)} is reserved (it names an API endpoint); choose another slug")
+            return INVALID
+        return slug
 
     def version(self, value: Any) -> tuple[dict | None, list[services.ItemSpec]]:
         path = "$.version"

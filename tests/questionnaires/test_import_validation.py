@@ -203,3 +203,20 @@ def test_the_import_validation_error_lists_errors_one_per_line(document):
         import_document(document)
 
     assert str(caught.value).count("\n") == 1
+
+
+def test_the_slug_import_is_reserved_for_the_api_endpoint(db):
+    import json
+    from pathlib import Path
+
+    from questionnaires.importing import ImportValidationError, import_document
+
+    data = json.loads((Path(__file__).parent / "fixtures" / "mini-five.json").read_text())
+    data["questionnaire"]["slug"] = "import"
+
+    with pytest.raises(ImportValidationError) as caught:
+        import_document(data)
+
+    assert any(
+        error.startswith("$.questionnaire.slug:") and "reserved" in error for error in caught.value.errors
+    )
