@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assessments import api
+from assessments import api, api_reports, api_responders
 
 urlpatterns = [
     path("sessions/", api.SessionListCreateApi.as_view(), name="session-list"),
@@ -32,5 +32,23 @@ urlpatterns = [
         "questionnaires/<slug:slug>/export.csv",
         api.QuestionnaireExportApi.as_view(),
         name="questionnaire-export",
+    ),
+    path("sessions/<uuid:session_id>/report/", api_reports.SessionReportApi.as_view(), name="session-report"),
+    # Anonymous survey responders: public, a responder token instead of an account.
+    path("s/<str:share_token>/", api_responders.ResponderSurveyApi.as_view(), name="responder-survey"),
+    path(
+        "s/<str:share_token>/responses/",
+        api_responders.ResponderStartApi.as_view(),
+        name="responder-responses",
+    ),
+    path(
+        "s/<str:share_token>/responses/<uuid:session_id>/",
+        api_responders.ResponderResponsesApi.as_view(),
+        name="responder-response",
+    ),
+    path(
+        "s/<str:share_token>/responses/<uuid:session_id>/submit/",
+        api_responders.ResponderSubmitApi.as_view(),
+        name="responder-submit",
     ),
 ]

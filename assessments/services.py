@@ -9,8 +9,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assessments import scoring, selectors
+from assessments import reports, scoring, selectors
 from assessments.models import (
+    AnalysisReport,
     AnalysisRun,
     AssessmentSession,
     CompositeScore,
@@ -505,3 +506,49 @@ def survey_session_for_responder(
         AssessmentSession.objects.filter(pk=session.pk).update(responder_fingerprint=fingerprint)
         session.responder_fingerprint = fingerprint
     return session
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def report_get_or_create(*, run: AnalysisRun, format: str, locale: str) -> AnalysisReport:
+    """The finished run's report in `format` (markdown or json), rendered once and then read back.
+
+    A finished run never changes (a re-score is a new run, with reports of its own), so a stored
+    report never goes stale. `locale` falls back to the questionnaire's default locale when none
+    of the report's texts are translated into it; the returned row's `locale` is the one used.
+    Two requests rendering the same report at once both get the one row that was stored.
+    """
+    if format not in reports.FORMATS:
+        raise AssessmentError(f'There is no "{format}" report; choose one of: {", ".join(reports.FORMATS)}.')
+    if run.status != AnalysisRun.Status.DONE:
+        raise AssessmentError("The scores are not ready yet.")
+    stored = AnalysisReport.objects.filter(run=run, format=format, locale=locale).first()
+    if stored is not None:
+        return stored
+    data = _report_data(run)
+    resolved = reports.report_locale(data, locale)
+    if resolved != locale:
+        stored = AnalysisReport.objects.filter(run=run, format=format, locale=resolved).first()
+        if stored is not None:
+            return stored
+    content = reports.render(data, format=format, locale=resolved)
+    try:
+        with transaction.atomic():
+            return AnalysisReport.objects.create(run=run, format=format, locale=resolved, content=content)
+    except IntegrityError:  # stored meanwhile by a concurrent request: the same content
+        return AnalysisReport.objects.get(run=run, format=format, locale=resolved)
+
+
+def _report_data(run: AnalysisRun) -> reports.ReportData:
+    run = AnalysisRun.objects.select_related(
+        "session__questionnaire_version__questionnaire", "session__questionnaire_version__analysis_model"
+    ).get(pk=run.pk)
+    scores = selectors.run_scores(run)
+    return reports.ReportData(
+        run=run,
+        version=run.session.questionnaire_version,
+        scores=scores,
+        composites=selectors.run_composites(run),
+        thresholds=selectors.thresholds_for_dimensions(score.dimension_id for score in scores),
+    )

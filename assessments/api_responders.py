@@ -1,0 +1,374 @@
+"""Anonymous survey responders over the JSON API, included under /api/v1/ (namespace "api").
+
+The browser flow (assessments/views/surveys.py) step by step, for clients without an account:
+the survey behind a share link, start or resume a session, save answers, submit. A responder is
+known by a random responder token instead of the browser's signed cookie: the start endpoint
+hands one out, and every later call sends it in the `X-Responder-Token` header. A session of
+another survey, or one the token does not match, is a 404 like one that does not exist.
+
+These endpoints take no account credentials at all (`authentication_classes = []`), so a
+browser's stale session cookie cannot make them fail a CSRF check. Responders never see scores:
+submitting answers 202 with a status only, and there is no results endpoint for them.
+"""
+
+from __future__ import annotations
+
+import hmac
+from uuid import UUID
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import cookies, selectors, services, throttle
+from assessments import serializers as out
+from assessments.api import Conflict
+from assessments.models import AssessmentSession, Survey
+from questionnaires import selectors as questionnaire_selectors
+
+RESPONDERS = "survey responders"
+ALREADY_ANSWERED = "You have already answered this survey. Thank you!"
+TOKEN_HEADER = "X-Responder-Token"
+
+
+class Gone(APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "This survey is closed and no longer accepts answers."
+    default_code = "gone"
+
+
+# --------------------------------------------------------------------------- serializers
+
+
+class ResponderSurveySerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, help_text="The owner's title; may be empty.")
+    about = serializers.CharField(help_text="Display name of the person the survey is about.")
+    questionnaire = out.QuestionnaireRefField()
+    item_count = serializers.IntegerField(
+        help_text="Questions in the questionnaire (branch rules may hide some)."
+    )
+    min_responses_to_show = serializers.IntegerField(
+        help_text="The owner sees only averages, and only once at least this many people answered."
+    )
+    is_open = serializers.BooleanField(help_text="Whether the survey takes answers (a closed one is a 410).")
+    questionnaire_url = serializers.URLField(
+        help_text="The questions, options and branch rules: the public questionnaire endpoint at this version."
+    )
+
+    class Meta:
+        ref_name = "ResponderSurvey"
+
+
+class ResponderStartSerializer(serializers.Serializer):
+    responder_token = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{16,100}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The token an earlier start returned, to resume; omit it to start as a new responder.",
+        error_messages={"invalid": "responder_token must be the token this API gave you."},
+    )
+    locale = serializers.CharField(
+        required=False, max_length=10, help_text="Locale of the texts, e.g. de; default: the questionnaire's."
+    )
+
+    class Meta:
+        ref_name = "ResponderStart"
+
+
+class ResponderSessionSerializer(serializers.Serializer):
+    session = serializers.UUIDField(help_text="The session id, for the answer and submit endpoints.")
+    responder_token = serializers.CharField(
+        help_text=f"Keep it: send it as `{TOKEN_HEADER}` on every later call, and here to resume."
+    )
+    status = serializers.CharField(help_text="in_progress while answers can change.")
+    locale = serializers.CharField(
+        help_text="Locale of the session's texts (a resumed session keeps its own)."
+    )
+    progress = out.ProgressSerializer()
+    answers = out.AnswerSerializer(
+        many=True, help_text="Answers saved so far (a resumed session keeps them)."
+    )
+
+    class Meta:
+        ref_name = "ResponderSession"
+
+
+class ResponderSubmittedSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text='Always "submitted": responders are not shown any scores.')
+
+    class Meta:
+        ref_name = "ResponderSubmitted"
+
+
+# --------------------------------------------------------------------------- loading, one helper per kind
+
+
+def _survey(share_token: str) -> Survey:
+    try:
+        return selectors.survey_by_share_token(share_token)
+    except Survey.DoesNotExist:
+        raise NotFound("There is no such survey.") from None
+
+
+def _responder_session(request: Request, survey: Survey, session_id: UUID) -> AssessmentSession:
+    """The survey's session whose responder token is in the header; any mismatch is a 404."""
+    token = request.headers.get(TOKEN_HEADER, "")
+    session = AssessmentSession.objects.filter(
+        pk=session_id, survey=survey, respondent_kind=AssessmentSession.RespondentKind.ANONYMOUS
+    ).first()
+    if (
+        session is None
+        or not token
+        or not session.responder_id
+        or not hmac.compare_digest(session.responder_id.encode(), token.encode())
+    ):
+        raise NotFound("There is no such session.")
+    return session
+
+
+def _assert_open(survey: Survey) -> None:
+    try:
+        services.survey_assert_open(survey)
+    except services.SurveyClosed as exc:
+        raise Gone(exc.message) from exc
+
+
+def _assert_in_progress(session: AssessmentSession) -> None:
+    if session.status != AssessmentSession.Status.IN_PROGRESS:
+        raise Conflict("Your answers were already submitted; they can no longer change.")
+
+
+def _answers(session: AssessmentSession) -> list[dict]:
+    """Saved answers in questionnaire order, in the wire format the PUT endpoint takes."""
+    version = selectors.version_with_items(session.questionnaire_version_id)
+    answers = selectors.session_answers(session)
+    return [
+        {
+            "item": item.key,
+            "value": selectors.answer_wire_value(item.bank_item.question_type, answers[item.key]),
+        }
+        for item in version.items.all()
+        if item.key in answers
+    ]
+
+
+def _progress(session: AssessmentSession) -> dict:
+    version = selectors.version_with_items(session.questionnaire_version_id)
+    progress = selectors.session_progress(version, selectors.session_answers(session))
+    return out.ProgressSerializer(progress).data
+
+
+# --------------------------------------------------------------------------- schema helpers
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(out.ErrorSerializer, description=description)
+
+
+TOKEN_PARAMETER = OpenApiParameter(
+    TOKEN_HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="The responder token the start endpoint returned.",
+)
+NO_SURVEY = _error("No survey has this share link.")
+NO_SESSION = _error("No survey has this share link, or no session of it matches the responder token.")
+CLOSED = _error("The survey is closed (by its owner, past its closing date, or full).")
+PUBLIC = "Public: no account; authenticated by the share link and the responder token."
+
+
+class ResponderApi(APIView):
+    authentication_classes = []  # a token in a header, not a session: no CSRF to fail
+    permission_classes = [AllowAny]
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+class ResponderSurveyApi(ResponderApi):
+    @extend_schema(
+        operation_id="responder_survey_retrieve",
+        summary="The survey behind a share link",
+        description=f"{PUBLIC} What it is, whom it is about, and where the questions are.",
+        responses={200: ResponderSurveySerializer, 404: NO_SURVEY, 410: CLOSED},
+        tags=[RESPONDERS],
+    )
+    def get(self, request: Request, share_token: str) -> Response:
+        survey = _survey(share_token)
+        _assert_open(survey)
+        version = survey.questionnaire_version
+        link = reverse("api:questionnaire-detail", args=[version.questionnaire.slug])
+        data = {
+            "title": survey.title,
+            "about": survey.subject.display_name,
+            "questionnaire_version": version,
+            "item_count": version.items.count(),
+            "min_responses_to_show": survey.min_responses_to_show,
+            "is_open": True,
+            "questionnaire_url": request.build_absolute_uri(f"{link}?version={version.version}"),
+        }
+        return Response(ResponderSurveySerializer(data).data)
+
+
+class ResponderStartApi(ResponderApi):
+    @extend_schema(
+        operation_id="responder_responses_start",
+        summary="Start answering, or resume",
+        description=(
+            f"{PUBLIC} Without `responder_token`, starts a new session and returns a new token (201). "
+            "With the token of an unfinished session, returns that session (200). A responder who "
+            "already submitted (this token, or the same network and client without it) gets 409."
+        ),
+        request=ResponderStartSerializer,
+        responses={
+            200: OpenApiResponse(ResponderSessionSerializer, description="Resumed."),
+            201: OpenApiResponse(ResponderSessionSerializer, description="Started."),
+            400: _error("Malformed token, or a locale the questionnaire is not available in."),
+            404: NO_SURVEY,
+            409: _error("This responder already answered the survey."),
+            410: CLOSED,
+        },
+        tags=[RESPONDERS],
+    )
+    def post(self, request: Request, share_token: str) -> Response:
+        survey = _survey(share_token)
+        serializer = ResponderStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        token = data.get("responder_token") or cookies.new_responder_token()
+        existing = selectors.survey_responder_session(survey, token)
+        if existing is not None and existing.status != AssessmentSession.Status.IN_PROGRESS:
+            raise Conflict(ALREADY_ANSWERED)  # as the landing page: answered before closed
+        _assert_open(survey)
+        version = survey.questionnaire_version
+        locale = data.get("locale") or version.questionnaire.default_locale
+        locales = questionnaire_selectors.available_locales(selectors.version_with_items(version.pk))
+        if locale not in locales:
+            raise ValidationError(
+                {
+                    "locale": [
+                        f'This questionnaire is not available in "{locale}". '
+                        f"Choose one of: {', '.join(locales)}."
+                    ]
+                }
+            )
+        try:
+            session = services.survey_session_for_responder(
+                survey=survey,
+                responder_id=token,
+                fingerprint=cookies.responder_fingerprint(request, survey),
+                locale=locale,
+            )
+        except services.AlreadyResponded as exc:
+            raise Conflict(exc.message) from exc
+        except services.SurveyClosed as exc:
+            raise Gone(exc.message) from exc
+        body = {
+            "session": session.pk,
+            "responder_token": token,
+            "status": session.status,
+            "locale": session.locale,
+            "progress": _progress(session),
+            "answers": _answers(session),
+        }
+        return Response(
+            ResponderSessionSerializer(body).data,
+            status=status.HTTP_200_OK if existing is not None else status.HTTP_201_CREATED,
+        )
+
+
+class ResponderResponsesApi(ResponderApi):
+    @extend_schema(
+        operation_id="responder_responses_update",
+        summary="Save answers",
+        description=(
+            f"{PUBLIC} As the owner's `PUT /sessions/{{id}}/responses/`: upserts the given answers, "
+            "`null` clears one; if any is invalid, nothing is saved and `errors` holds one message "
+            "per item key. Returns the progress."
+        ),
+        parameters=[TOKEN_PARAMETER],
+        request=out.ResponsesSerializer,
+        responses={
+            200: out.ProgressSerializer,
+            400: _error("Invalid answers (per item in `errors`); nothing was saved."),
+            404: NO_SESSION,
+            409: _error("The answers were submitted; they can no longer change."),
+            410: CLOSED,
+        },
+        tags=[RESPONDERS],
+    )
+    def put(self, request: Request, share_token: str, session_id: UUID) -> Response:
+        survey = _survey(share_token)
+        session = _responder_session(request, survey, session_id)
+        _assert_in_progress(session)
+        _assert_open(survey)
+        serializer = out.ResponsesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.responses_update(session=session, answers=serializer.validated_data["answers"])
+        except services.AnswerValidationError as exc:
+            raise ValidationError({"detail": exc.message, "errors": exc.errors}) from exc
+        except services.SessionClosed as exc:
+            raise Conflict(exc.message) from exc
+        return Response(_progress(session))
+
+
+class ResponderSubmitApi(ResponderApi):
+    @extend_schema(
+        operation_id="responder_responses_submit",
+        summary="Submit the answers",
+        description=(
+            f"{PUBLIC} Hands the answers in, once: submitting again is a 202 too and changes nothing. "
+            "The answer holds no scores; the survey's owner sees only averages, once enough people "
+            "answered. Each network may submit a limited number of surveys per hour (429)."
+        ),
+        parameters=[TOKEN_PARAMETER],
+        request=None,
+        responses={
+            202: ResponderSubmittedSerializer,
+            400: OpenApiResponse(out.IncompleteSerializer, description="Required items unanswered."),
+            404: NO_SESSION,
+            409: _error("The session can no longer be submitted."),
+            410: CLOSED,
+            429: _error("Too many surveys were submitted from this network; see Retry-After."),
+        },
+        tags=[RESPONDERS],
+    )
+    def post(self, request: Request, share_token: str, session_id: UUID) -> Response:
+        survey = _survey(share_token)
+        session = _responder_session(request, survey, session_id)
+        ip = cookies.client_ip(request)
+        first = session.status == AssessmentSession.Status.IN_PROGRESS
+        if first:
+            _assert_open(survey)
+            if throttle.survey_submissions_exhausted(ip):
+                raise Throttled(
+                    wait=throttle.WINDOW_SECONDS,
+                    detail="Many surveys were answered from your network recently. Please try again later.",
+                )
+        try:
+            services.session_submit(session=session)
+        except services.IncompleteSession as exc:
+            raise ValidationError(
+                {
+                    "detail": exc.message,
+                    "missing": exc.missing,
+                    "errors": dict.fromkeys(exc.missing, "Please answer this question."),
+                }
+            ) from exc
+        except services.SessionClosed as exc:
+            raise Conflict(exc.message) from exc
+        if first:
+            throttle.survey_submission_count(ip)
+        return Response(
+            ResponderSubmittedSerializer({"status": AssessmentSession.Status.SUBMITTED}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
