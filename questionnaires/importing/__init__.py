@@ -3,7 +3,7 @@
 `export_version` writes the canonical document: every field present, dimensions in tree order
 (domains by sort order, each followed by its facets), everything else in display order. Import
 reads a document into the same canonical form, checks it completely (`reading`: structure and
-references here, the publishing rules in `services.version_problems`), then checks it against the
+references here, the publishing rules in `validation.version_problems`), then checks it against the
 database, and only then writes, inside one transaction (`writing`). Export → import → export is
 byte-identical.
 """

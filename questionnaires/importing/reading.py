@@ -2,7 +2,7 @@
 
 `Reader.read` returns the document in the canonical form `exporting` writes (defaults filled in,
 numbers and datetimes normalised) and collects errors in `Reader.errors` instead of stopping at
-the first; the publishing rules themselves are `services.version_problems`, shared with
+the first; the publishing rules themselves are `validation.version_problems`, shared with
 `services.version_publish`.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
-from questionnaires import services
+from questionnaires import validation
 from questionnaires.importing.exporting import FORMAT, canonical_moment, canonical_number, tree_order
 from questionnaires.models import QuestionBranchRule, TraitComposite
 
@@ -59,7 +59,7 @@ class Reader:
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.dimension_paths: dict[str, str] = {}
-        self.dimension_specs: dict[str, services.DimensionSpec] = {}
+        self.dimension_specs: dict[str, validation.DimensionSpec] = {}
         self.malformed_items: set[str] = set()  # paths of items with structural errors
         self.malformed_thresholds: dict[str, bool] = {}  # dimension path -> a threshold is malformed
 
@@ -253,7 +253,7 @@ class Reader:
         questionnaire = self.questionnaire(root["questionnaire"]) if "questionnaire" in data else None
         version, specs = self.version(root["version"]) if "version" in data else (None, [])
         if model is not None and version is not None:
-            spec = services.VersionSpec(
+            spec = validation.VersionSpec(
                 model_slug=model["slug"],
                 config=model["config"] if isinstance(model["config"], dict) else {},
                 dimensions=self.dimension_specs,
@@ -261,7 +261,7 @@ class Reader:
                 items=specs,
                 at=lambda where, name: f"{where}.{name}",
             )
-            self.errors += services.version_problems(spec, publish_checks=publish)
+            self.errors += validation.version_problems(spec, publish_checks=publish)
         return {"format": FORMAT, "analysis_model": model, "questionnaire": questionnaire, "version": version}
 
     def analysis_model(self, value: Any) -> dict | None:
@@ -307,13 +307,13 @@ class Reader:
             self.dimension_paths[d["slug"]] = where
             hint = d["range_hint"] if isinstance(d["range_hint"], dict) else {}
             bands = ("lower", "upper", "lower_inclusive", "upper_inclusive")
-            self.dimension_specs[d["slug"]] = services.DimensionSpec(
+            self.dimension_specs[d["slug"]] = validation.DimensionSpec(
                 where=where,
                 slug=d["slug"],
                 parent=d["parent"] if d["parent"] is not INVALID else None,
                 range_min=hint.get("min"),
                 range_max=hint.get("max"),
-                thresholds=[services.ThresholdSpec(*(t[name] for name in bands)) for t in d["thresholds"]],
+                thresholds=[validation.ThresholdSpec(*(t[name] for name in bands)) for t in d["thresholds"]],
                 complete=not self.malformed_thresholds.get(where),
             )
         composites = self.objects(model["composites"], f"{path}.composites", self.composite)
@@ -340,7 +340,7 @@ class Reader:
         return model
 
     def model_config(self, config: dict, path: str, slugs: set[str]) -> None:
-        for name, message in services.model_config_problems(config, slugs):
+        for name, message in validation.model_config_problems(config, slugs):
             self.error(f"{path}.{name}", message)
 
     def dimension(self, value: Any, path: str) -> dict | None:
@@ -441,7 +441,7 @@ class Reader:
             return INVALID
         return slug
 
-    def version(self, value: Any) -> tuple[dict | None, list[services.ItemSpec]]:
+    def version(self, value: Any) -> tuple[dict | None, list[validation.ItemSpec]]:
         path = "$.version"
         version = self.fields(
             value,
@@ -492,7 +492,7 @@ class Reader:
             {
                 "key": (True, self.key(ITEM_KEY_MAX_LENGTH), None),
                 "section": (False, self.key(100, blank=True), ""),
-                "type": (True, self.choice(services.ITEM_TYPES), None),
+                "type": (True, self.choice(validation.ITEM_TYPES), None),
                 "text": (True, self.text(blank=False), None),
                 "help_text": (False, self.text(), ""),
                 "required": (False, self.boolean, True),
@@ -562,7 +562,7 @@ class Reader:
             {
                 "dimension": (True, self.key(100), None),
                 "option": (False, self.key(50, nullable=True), None),
-                "rule": (True, self.choice(services.RULES), None),
+                "rule": (True, self.choice(validation.RULES), None),
                 "params": (False, self.obj, {}),
                 "effective_from": (False, self.moment, None),
                 "effective_to": (False, self.moment, None),
@@ -589,30 +589,30 @@ class Reader:
             },
         )
 
-    def item_spec(self, where: str, item: dict) -> services.ItemSpec:
+    def item_spec(self, where: str, item: dict) -> validation.ItemSpec:
         mappings = [
-            services.MappingSpec(
+            validation.MappingSpec(
                 where=path, dimension=m["dimension"], rule=m["rule"], params=m["params"], option=m["option"]
             )
             for path, m in item["mappings"]
             if INVALID not in (m["dimension"], m["rule"], m["params"], m["option"])
         ]
         branch = [
-            services.BranchSpec(path, b["action"], b["logic"])
+            validation.BranchSpec(path, b["action"], b["logic"])
             for path, b in item["branch"]
             if INVALID not in (b["action"], b["logic"])
         ]
         # Back to plain lists now that the paths have served their purpose.
         item["mappings"] = [m for _, m in item["mappings"]]
         item["branch"] = [b for _, b in item["branch"]]
-        return services.ItemSpec(
+        return validation.ItemSpec(
             where=where,
             key=item["key"] if item["key"] is not INVALID else "",
             type=item["type"] if item["type"] is not INVALID else "",
             section=item["section"] if item["section"] is not INVALID else "",
             config=item["config"] if isinstance(item["config"], dict) else {},
             unscored=item["unscored"] is True,
-            options=[services.OptionSpec(o["key"], o["value"]) for o in item["options"]],
+            options=[validation.OptionSpec(o["key"], o["value"]) for o in item["options"]],
             mappings=mappings,
             branch=branch,
             complete=where not in self.malformed_items,

@@ -5,7 +5,7 @@ import inspect
 
 import pytest
 
-from questionnaires import selectors, services
+from questionnaires import selectors, services, validation
 from questionnaires.models import QuestionTraitMapping, TraitComposite
 from tests.questionnaires.factories import TraitCompositeFactory, build_version
 
@@ -28,7 +28,7 @@ def test_a_composite_the_engine_cannot_score_stops_the_publish():
         weights={"extraversion": 1.0, "introversion": -1.0},
     )
     assert (
-        services.version_problems(
+        validation.version_problems(
             services.version_spec(selectors.version_with_rules(version_id=version.pk)), publish_checks=True
         )
         == []

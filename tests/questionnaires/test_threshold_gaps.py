@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from questionnaires.services import ThresholdSpec, threshold_gaps
+from questionnaires.validation import ThresholdSpec, threshold_gaps
 
 
 def band(lower, upper, lower_inclusive=True, upper_inclusive=False) -> ThresholdSpec:

@@ -2,7 +2,7 @@
 
 A finished run as Markdown (for people, and as persona material) or as canonical JSON,
 rendered once per (run, format, locale) by `services.report_get_or_create` and then served
-from the stored `AnalysisReport`. Loading, errors and schema follow assessments/api.py.
+from the stored `AnalysisReport`. Loading, errors and schema follow assessments/api/common.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from assessments import reports, selectors, services
-from assessments.api import NOT_FOUND, SESSIONS, Conflict, _error, _run_for_session, _session_for_user
+from assessments.api.common import (
+    NOT_FOUND,
+    SESSIONS,
+    Conflict,
+    _error,
+    _run_for_session,
+    _session_for_user,
+)
 from assessments.models import AnalysisReport, AnalysisRun, AssessmentSession
 
 CONTENT_TYPES = {

@@ -20,7 +20,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,19 +28,13 @@ from rest_framework.views import APIView
 
 from assessments import cookies, selectors, services, throttle
 from assessments import serializers as out
-from assessments.api import Conflict
+from assessments.api.common import Conflict, Gone, _error, _session_progress
 from assessments.models import AssessmentSession, Survey
 from questionnaires import selectors as questionnaire_selectors
 
 RESPONDERS = "survey responders"
 ALREADY_ANSWERED = "You have already answered this survey. Thank you!"
 TOKEN_HEADER = "X-Responder-Token"
-
-
-class Gone(APIException):
-    status_code = status.HTTP_410_GONE
-    default_detail = "This survey is closed and no longer accepts answers."
-    default_code = "gone"
 
 
 # --------------------------------------------------------------------------- serializers
@@ -159,17 +153,7 @@ def _answers(session: AssessmentSession) -> list[dict]:
     ]
 
 
-def _progress(session: AssessmentSession) -> dict:
-    version = selectors.version_with_items(session.questionnaire_version_id)
-    progress = selectors.session_progress(version, selectors.session_answers(session))
-    return out.ProgressSerializer(progress).data
-
-
 # --------------------------------------------------------------------------- schema helpers
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(out.ErrorSerializer, description=description)
 
 
 TOKEN_PARAMETER = OpenApiParameter(
@@ -276,7 +260,7 @@ class ResponderStartApi(ResponderApi):
             "responder_token": token,
             "status": session.status,
             "locale": session.locale,
-            "progress": _progress(session),
+            "progress": _session_progress(session),
             "answers": _answers(session),
         }
         return Response(
@@ -318,7 +302,7 @@ class ResponderResponsesApi(ResponderApi):
             raise ValidationError({"detail": exc.message, "errors": exc.errors}) from exc
         except services.SessionClosed as exc:
             raise Conflict(exc.message) from exc
-        return Response(_progress(session))
+        return Response(_session_progress(session))
 
 
 class ResponderSubmitApi(ResponderApi):

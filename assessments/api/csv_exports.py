@@ -1,0 +1,146 @@
+"""CSV export endpoints: one session, a survey's responses, a questionnaire version (staff).
+
+The rows and columns are written by assessments/exports.py; these views load, check and stream.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAdminUser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from assessments import exports, selectors
+from assessments.api.common import EXPORTS, NOT_FOUND, _error, _session_for_user, _survey_for_user
+from assessments.models import AssessmentSession
+from questionnaires import selectors as questionnaire_selectors
+from questionnaires.models import QuestionnaireVersion
+
+# --------------------------------------------------------------------------- CSV exports
+
+
+class CsvRenderer(BaseRenderer):
+    """Lets clients ask for text/csv; the export views stream their own response."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes | str) else b""
+
+
+CSV_DESCRIPTION = (
+    "One row per session: session_id, subject, respondent_kind, status, started_at, submitted_at, "
+    "score_version, one column per item key (in questionnaire order; multi-choice keys joined with `|`), "
+    "one per dimension slug (raw score of the latest finished run), then `<slug>_normalized`. Cells that "
+    "a spreadsheet would run as a formula (starting with = + - @) are prefixed with a single quote."
+)
+
+
+def _csv_responses(forbidden: str | None = None) -> dict:
+    responses = {
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file (UTF-8)."),
+        (404, "application/json"): NOT_FOUND,
+    }
+    if forbidden:
+        responses[(403, "application/json")] = _error(forbidden)
+    return responses
+
+
+class CsvExportApi(APIView):
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    def handle_exception(self, exc):
+        # Errors are JSON even when the client asked for text/csv.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    @staticmethod
+    def csv_response(version: QuestionnaireVersion, sessions, filename: str) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(
+            exports.stream_sessions_csv(version, sessions), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class SessionExportApi(CsvExportApi):
+    @extend_schema(
+        operation_id="sessions_export_csv",
+        summary="One session as CSV",
+        description=CSV_DESCRIPTION,
+        responses=_csv_responses(),
+        tags=[EXPORTS],
+    )
+    def get(self, request: Request, session_id: UUID):
+        session = _session_for_user(request.user, session_id)
+        sessions = AssessmentSession.objects.filter(pk=session.pk)
+        return self.csv_response(session.questionnaire_version, sessions, f"session-{session.pk}.csv")
+
+
+class SurveyExportApi(CsvExportApi):
+    @extend_schema(
+        operation_id="surveys_export_csv",
+        summary="A survey's responses as CSV",
+        description=(
+            f"{CSV_DESCRIPTION} Contains the submitted responses (owner or staff), without responder "
+            "ids or fingerprints, and only once the survey reached its privacy threshold "
+            "(`min_responses_to_show`)."
+        ),
+        responses=_csv_responses("Fewer responses than the survey's privacy threshold."),
+        tags=[EXPORTS],
+    )
+    def get(self, request: Request, survey_id: UUID):
+        survey = _survey_for_user(request.user, survey_id, staff_sees_all=True)
+        if survey.response_count < survey.min_responses_to_show:
+            raise PermissionDenied(
+                f"This survey has {survey.response_count} response(s). To protect responders' anonymity, "
+                f"its answers can be exported once at least {survey.min_responses_to_show} people responded."
+            )
+        sessions = selectors.survey_sessions_answered(survey)
+        return self.csv_response(survey.questionnaire_version, sessions, f"survey-{survey.pk}.csv")
+
+
+class QuestionnaireExportApi(CsvExportApi):
+    permission_classes = [IsAdminUser]
+
+    class QuerySerializer(serializers.Serializer):
+        version = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            help_text="Version number; default: the active version.",
+            error_messages={"invalid": "version must be a whole number, e.g. ?version=2."},
+        )
+
+        class Meta:
+            ref_name = "QuestionnaireExportQuery"
+
+    @extend_schema(
+        operation_id="questionnaires_export_csv",
+        summary="Every session of a questionnaire version as CSV (staff)",
+        description=CSV_DESCRIPTION,
+        parameters=[QuerySerializer],
+        responses=_csv_responses("Staff only."),
+        tags=[EXPORTS],
+    )
+    def get(self, request: Request, slug: str):
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        number = query.validated_data.get("version")
+        if number is None:
+            version = questionnaire_selectors.version_active(questionnaire_slug=slug)
+        else:
+            version = questionnaire_selectors.version_get(questionnaire_slug=slug, number=number)
+        if version is None:
+            raise NotFound(f'There is no questionnaire "{slug}"' + (f" version {number}." if number else "."))
+        sessions = selectors.sessions_for_version(version)
+        return self.csv_response(version, sessions, f"{slug}-v{version.version}.csv")

@@ -1,0 +1,498 @@
+"""What a publishable questionnaire version obeys: the publishing rules, on plain `VersionSpec` data.
+
+Publishing (`services.version_publish`, via `services.version_spec`) and the importer
+(`importing.reading`, from a JSON document) run exactly the same rules; messages name item keys or
+JSON paths through `VersionSpec.at`. Entry points: `version_problems`, `model_config_problems`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from json_logic.builtins import BUILTINS
+
+from questionnaires.models import QuestionBankItem, QuestionTraitMapping
+
+ITEM_TYPES = tuple(QuestionBankItem.QuestionType.values)
+RULES = tuple(QuestionTraitMapping.RuleType.values)
+CHOICE_TYPES = ("single_choice", "multi_choice")
+
+# Which rules a mapping may use: on the item's answer (by item type), or on one option.
+# Kept in step with assessments/scoring/definition.py, which scores what is published here.
+ITEM_LEVEL_RULES = {
+    "boolean": ("constant", "boolean_gate"),
+    "scalar": ("constant", "range_linear", "range_bucket"),
+    "single_choice": ("constant", "range_linear", "range_bucket"),
+    "multi_choice": ("constant",),
+    "text": ("constant",),
+}
+OPTION_LEVEL_RULES = ("constant", "option_weight", "range_linear", "range_bucket")
+
+# rule -> (required params, optional params)
+RULE_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "constant": (("value",), ()),
+    "boolean_gate": (("true", "false"), ()),
+    "range_linear": ((), ("multiplier", "offset", "reverse")),
+    "range_bucket": (("buckets",), ()),
+    "option_weight": (("weight",), ()),
+}
+BUCKET_FIELDS = ("min", "max", "contribution")
+
+# JSON Logic operators (the engine evaluates with panzi-json-logic; `log` is not available).
+_SCOPED_OPERATORS = frozenset({"map", "filter", "reduce", "all", "some", "none"})
+LOGIC_OPERATORS = (frozenset(BUILTINS) - {"log"}) | {"if", "?:", "and", "or"} | _SCOPED_OPERATORS
+
+
+# --------------------------------------------------------------------------- the rules, as data
+
+
+@dataclass
+class OptionSpec:
+    key: str
+    value: float | None
+
+
+@dataclass
+class MappingSpec:
+    where: str
+    dimension: str
+    rule: str
+    params: Any
+    option: str | None = None
+    dimension_model: str | None = None  # set when the dimension belongs to another analysis model
+    option_owner: str | None = None  # set when the option belongs to another bank item
+
+
+@dataclass
+class BranchSpec:
+    where: str
+    action: str
+    logic: Any
+
+
+@dataclass
+class ItemSpec:
+    where: str
+    key: str
+    type: str
+    section: str
+    config: dict
+    unscored: bool
+    options: list[OptionSpec] = field(default_factory=list)
+    mappings: list[MappingSpec] = field(default_factory=list)
+    branch: list[BranchSpec] = field(default_factory=list)
+    complete: bool = True  # False when the importer already reported this item as malformed
+
+
+@dataclass
+class ThresholdSpec:
+    lower: float | None
+    upper: float | None
+    lower_inclusive: bool = True
+    upper_inclusive: bool = False
+
+
+@dataclass
+class DimensionSpec:
+    where: str
+    slug: str
+    parent: str | None
+    range_min: float | None = None
+    range_max: float | None = None
+    thresholds: list[ThresholdSpec] = field(default_factory=list)
+    complete: bool = True  # False when the importer already reported a malformed threshold
+
+
+@dataclass
+class VersionSpec:
+    model_slug: str
+    config: dict
+    dimensions: dict[str, DimensionSpec]
+    sections: list[str]
+    items: list[ItemSpec]
+    at: Callable[[str, str], str]  # joins a location and a field name in messages
+
+
+def model_config_problems(config: dict, slugs: set[str]) -> list[tuple[str, str]]:
+    """(field, message) for each problem with an analysis model's `config`."""
+    problems = []
+    if config.get("aggregation", "sum") not in ("sum", "mean"):
+        problems.append(("aggregation", f"must be sum or mean (got {_json(config['aggregation'])})"))
+    if config.get("band_basis", "raw") not in ("raw", "normalized", "item_mean"):
+        problems.append(
+            ("band_basis", f"must be raw, normalized or item_mean (got {_json(config['band_basis'])})")
+        )
+    normalization = config.get("normalization", {})
+    if not isinstance(normalization, dict):
+        return [*problems, ("normalization", "must be an object")]
+    method = normalization.get("method", "none")
+    if method not in ("none", "minmax", "zscore"):
+        problems.append(("normalization.method", f"must be none, minmax or zscore (got {_json(method)})"))
+    reference = normalization.get("reference", {})
+    if not isinstance(reference, dict):
+        return [*problems, ("normalization.reference", "must be an object keyed by dimension")]
+    for slug, stats in reference.items():
+        name = f"normalization.reference.{slug}"
+        if slug not in slugs:
+            problems.append((name, f'unknown dimension "{slug}"'))
+        elif not (isinstance(stats, dict) and _is_number(stats.get("mean")) and _is_number(stats.get("sd"))):
+            problems.append((name, 'needs numbers "mean" and "sd"'))
+        elif stats["sd"] <= 0:
+            problems.append((f"{name}.sd", "must be above 0"))
+    return problems
+
+
+def _json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def fmt_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _quoted(values) -> str:
+    return ", ".join(f'"{v}"' for v in values)
+
+
+def item_bounds(item: ItemSpec) -> tuple[float, float] | None:
+    """(min, max) of an item's numbers: the scalar config, or its lowest/highest option value."""
+    if item.type == "scalar":
+        low, high = item.config.get("min"), item.config.get("max")
+        if _is_number(low) and _is_number(high):
+            return float(low), float(high)
+        return None
+    values = [float(o.value) for o in item.options if _is_number(o.value)]
+    return (min(values), max(values)) if values else None
+
+
+def version_problems(spec: VersionSpec, *, publish_checks: bool) -> list[str]:
+    """Every reason the version cannot be used as defined, as "<where>: <message>" lines.
+
+    `publish_checks` adds the two rules that only matter once respondents see the version: every
+    item is mapped (or explicitly unscored), and the thresholds cover each scored dimension.
+    """
+    problems: list[str] = []
+    at = spec.at
+    keys = [item.key for item in spec.items]
+    for position, item in enumerate(spec.items):
+        problems += _item_problems(spec, item, earlier=set(keys[:position]), all_keys=set(keys))
+        if publish_checks and item.complete and not item.unscored and not item.mappings:
+            problems.append(
+                f"{at(item.where, 'mappings')}: the item has no trait mapping; map it to a dimension "
+                'or mark it "unscored"'
+            )
+    if publish_checks:
+        problems += _threshold_problems(spec)
+    return problems
+
+
+def _item_problems(spec: VersionSpec, item: ItemSpec, *, earlier: set[str], all_keys: set[str]) -> list[str]:
+    at = spec.at
+    problems = []
+    if item.section and item.section not in spec.sections:
+        known = (
+            f" (sections: {_quoted(spec.sections)})" if spec.sections else " (the version has no sections)"
+        )
+        problems.append(f'{at(item.where, "section")}: unknown section "{item.section}"{known}')
+    if item.type not in ITEM_LEVEL_RULES:
+        return problems  # reported by whoever built the spec; nothing below can be checked
+    if item.type == "scalar":
+        low, high, step = (item.config.get(k) for k in ("min", "max", "step"))
+        if not (_is_number(low) and _is_number(high) and low < high):
+            problems.append(f'{at(item.where, "config")}: a scalar item needs numbers "min" < "max"')
+        if step is not None and not (_is_number(step) and step > 0):
+            problems.append(f"{at(item.where, 'config.step')}: must be a positive number")
+    if item.type in CHOICE_TYPES and not item.options:
+        problems.append(f"{at(item.where, 'options')}: a {item.type} item needs at least one option")
+    if item.type not in CHOICE_TYPES and item.options:
+        problems.append(
+            f"{at(item.where, 'options')}: only single_choice and multi_choice items have options"
+        )
+    if item.unscored and item.mappings:
+        problems.append(
+            f"{at(item.where, 'unscored')}: the item is marked unscored but has mappings; remove them "
+            "or clear unscored"
+        )
+    for mapping in item.mappings:
+        problems += _mapping_problems(spec, item, mapping)
+    for rule in item.branch:
+        if rule.action not in ("show", "skip"):
+            problems.append(f'{at(rule.where, "action")}: must be "show" or "skip", not "{rule.action}"')
+        problems += [
+            f"{at(rule.where, 'logic')}: {message}"
+            for message in logic_problems(rule.logic, earlier=earlier, all_keys=all_keys, own=item.key)
+        ]
+    return problems
+
+
+def _mapping_problems(spec: VersionSpec, item: ItemSpec, mapping: MappingSpec) -> list[str]:
+    at, where, rule = spec.at, mapping.where, mapping.rule
+    problems = []
+    if mapping.dimension_model is not None:
+        problems.append(
+            f'{at(where, "dimension")}: dimension "{mapping.dimension}" belongs to analysis model '
+            f'"{mapping.dimension_model}", not to this version\'s "{spec.model_slug}"'
+        )
+    elif mapping.dimension not in spec.dimensions:
+        problems.append(f'{at(where, "dimension")}: unknown dimension "{mapping.dimension}"')
+    if rule not in RULES:
+        problems.append(f'{at(where, "rule")}: unknown rule "{rule}" (rules: {", ".join(RULES)})')
+        return problems
+    option = None
+    if mapping.option is not None:
+        options = {o.key: o for o in item.options}
+        if mapping.option_owner is not None:
+            problems.append(
+                f'{at(where, "option")}: option "{mapping.option}" belongs to question '
+                f"{mapping.option_owner}, not to this item's question"
+            )
+        elif mapping.option not in options:
+            known = f"options: {_quoted(options)}" if options else "the item has no options"
+            problems.append(f'{at(where, "option")}: unknown option "{mapping.option}" ({known})')
+        option = options.get(mapping.option)
+        if rule not in OPTION_LEVEL_RULES:
+            problems.append(
+                f"{at(where, 'rule')}: {rule} works on the whole answer and cannot be set on an option "
+                f"(option-level rules: {', '.join(OPTION_LEVEL_RULES)})"
+            )
+            return problems
+    elif rule not in ITEM_LEVEL_RULES[item.type]:
+        if rule == "option_weight":
+            message = 'option_weight needs an "option"'
+        elif rule == "boolean_gate":
+            message = f"boolean_gate only applies to boolean items; this item is {item.type}"
+        elif rule in ("range_linear", "range_bucket"):
+            message = f"{rule} applies to scalar or single_choice items; this item is {item.type}"
+        else:
+            message = f"{rule} does not apply to a {item.type} item"
+        problems.append(f"{at(where, 'rule')}: {message}")
+        return problems
+    problems += _params_problems(spec, where, rule, mapping.params)
+    if rule in ("range_linear", "range_bucket"):
+        if option is not None:
+            if not _is_number(option.value):
+                problems.append(
+                    f'{at(where, "option")}: {rule} needs a number, and option "{option.key}" has no value'
+                )
+        elif item.type == "single_choice" and item_bounds(item) is None:
+            problems.append(f"{at(where, 'rule')}: {rule} needs numeric option values; this item has none")
+    return problems
+
+
+def _params_problems(spec: VersionSpec, where: str, rule: str, params: Any) -> list[str]:
+    at = spec.at
+    if not isinstance(params, dict):
+        return [f"{at(where, 'params')}: must be an object"]
+    required, optional = RULE_PARAMS[rule]
+    problems = []
+    for name in params:
+        if name not in required + optional:
+            expected = ", ".join(required + optional)
+            problems.append(
+                f"{at(where, f'params.{name}')}: unknown parameter for {rule} (expected: {expected})"
+            )
+    for name in required:
+        if name not in params:
+            problems.append(f"{at(where, f'params.{name}')}: is required for {rule}")
+    for name in ("value", "true", "false", "multiplier", "offset", "weight"):
+        if name in params and not _is_number(params[name]):
+            problems.append(f"{at(where, f'params.{name}')}: must be a number")
+    if "reverse" in params and not isinstance(params["reverse"], bool):
+        problems.append(f"{at(where, 'params.reverse')}: must be true or false")
+    if rule == "range_bucket" and "buckets" in params:
+        buckets = params["buckets"]
+        if not isinstance(buckets, list) or not buckets:
+            problems.append(f"{at(where, 'params.buckets')}: must be a non-empty list of buckets")
+            return problems
+        for index, bucket in enumerate(buckets):
+            path = f"params.buckets[{index}]"
+            if not isinstance(bucket, dict):
+                problems.append(
+                    f'{at(where, path)}: must be an object {{"min": a, "max": b, "contribution": c}}'
+                )
+                continue
+            for name in bucket:
+                if name not in BUCKET_FIELDS:
+                    problems.append(
+                        f"{at(where, f'{path}.{name}')}: unknown field (expected: min, max, contribution)"
+                    )
+            if not _is_number(bucket.get("contribution")):
+                problems.append(f"{at(where, f'{path}.contribution')}: must be a number")
+            low, high = bucket.get("min"), bucket.get("max")
+            for name, value in (("min", low), ("max", high)):
+                if value is not None and not _is_number(value):
+                    problems.append(f"{at(where, f'{path}.{name}')}: must be a number or null")
+            if _is_number(low) and _is_number(high) and low > high:
+                problems.append(f"{at(where, path)}: min is above max")
+    return problems
+
+
+def logic_problems(logic: Any, *, earlier: set[str], all_keys: set[str], own: str) -> list[str]:
+    """Problems with a JSON Logic branch rule: its shape, operators, and `var`s naming earlier items."""
+    if not isinstance(logic, dict) or len(logic) != 1:
+        return ['must be a JSON Logic rule: an object with one operator, e.g. {"==": [{"var": "q1"}, true]}']
+    problems: list[str] = []
+    for name in _logic_names(logic, problems, scoped=False):
+        if name in earlier or any(prefix in earlier for prefix in _prefixes(name)):
+            continue
+        if name == own:
+            problems.append(f'refers to "{name}", the item itself; branch rules may only use earlier items')
+        elif name in all_keys:
+            problems.append(
+                f'refers to "{name}", which comes after this item; branch rules may only use earlier items'
+            )
+        else:
+            problems.append(f'refers to "{name}", which is not an item of this version')
+    return problems
+
+
+def _prefixes(name: str) -> list[str]:
+    # `var` looks a whole key up first, then follows a dotted path ("q3.length").
+    parts = name.split(".")
+    return [".".join(parts[:n]) for n in range(1, len(parts))]
+
+
+def _logic_names(node: Any, problems: list[str], *, scoped: bool) -> list[str]:
+    """Item keys a rule reads; `var`s inside map/filter/… bodies name the element, not an item."""
+    if isinstance(node, list):
+        return [name for child in node for name in _logic_names(child, problems, scoped=scoped)]
+    if not isinstance(node, dict):
+        return []
+    if len(node) != 1:
+        problems.append(f"{_short(node)} is not a JSON Logic operation (one operator per object)")
+        return []
+    ((operator, args),) = node.items()
+    if operator not in LOGIC_OPERATORS:
+        problems.append(f'unknown JSON Logic operator "{operator}"')
+        return []
+    args = args if isinstance(args, list) else [args]
+    names: list[str] = []
+    if not scoped:
+        if operator == "var" and args and isinstance(args[0], str) and args[0] != "":
+            names.append(args[0])
+        elif operator == "missing":
+            names += [a for a in args if isinstance(a, str)]
+        elif operator == "missing_some" and len(args) == 2 and isinstance(args[1], list):
+            names += [a for a in args[1] if isinstance(a, str)]
+    if operator in _SCOPED_OPERATORS:
+        if args:
+            names += _logic_names(args[0], problems, scoped=scoped)
+        for child in args[1:]:
+            _logic_names(child, problems, scoped=True)
+        return names
+    for child in args:
+        names += _logic_names(child, problems, scoped=scoped)
+    return names
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def _threshold_problems(spec: VersionSpec) -> list[str]:
+    dims = spec.dimensions
+    bounds: dict[str, list[tuple[float, float]]] = {}
+    for item in spec.items:
+        if item.unscored:
+            continue
+        numbers = item_bounds(item) if item.type in ("scalar", "single_choice", "multi_choice") else None
+        for mapping in item.mappings:
+            slug, seen = mapping.dimension, set()
+            if mapping.dimension_model is not None:
+                continue
+            # A domain aggregates its facets' items: the item counts for every ancestor too.
+            while slug in dims and slug not in seen:
+                seen.add(slug)
+                bounds.setdefault(slug, [])
+                if numbers is not None:
+                    bounds[slug].append(numbers)
+                slug = dims[slug].parent
+    basis = spec.config.get("band_basis", "raw")
+    method = (spec.config.get("normalization") or {}).get("method", "none")
+    problems = []
+    for slug, dimension in dims.items():
+        if slug not in bounds or not dimension.complete:
+            continue
+        if basis == "item_mean":
+            if not bounds[slug]:
+                continue
+            low, high = min(b[0] for b in bounds[slug]), max(b[1] for b in bounds[slug])
+        elif basis == "normalized":
+            if method != "minmax":
+                continue  # z-scores (and no normalization) have no fixed range to cover
+            low, high = 0.0, 100.0
+        elif basis == "raw":
+            if dimension.range_min is None or dimension.range_max is None:
+                continue  # no range hint: nothing to check against
+            low, high = dimension.range_min, dimension.range_max
+        else:
+            continue
+        span = f"{fmt_number(low)} to {fmt_number(high)}"
+        where = spec.at(dimension.where, "thresholds")
+        if not dimension.thresholds:
+            problems.append(
+                f"{where}: the dimension is scored but has no thresholds; add bands covering {span} ({basis})"
+            )
+            continue
+        gaps = threshold_gaps(dimension.thresholds, low, high)
+        if gaps:
+            problems.append(
+                f"{where}: the bands leave {' and '.join(gaps)} uncovered; with band basis {basis} "
+                f"scores run from {span}"
+            )
+    return problems
+
+
+def _contains(band: ThresholdSpec, x: float) -> bool:
+    if band.lower is not None and (x < band.lower or (x == band.lower and not band.lower_inclusive)):
+        return False
+    return not (band.upper is not None and (x > band.upper or (x == band.upper and not band.upper_inclusive)))
+
+
+def threshold_gaps(bands: list[ThresholdSpec], low: float, high: float) -> list[str]:
+    """The parts of [low, high] no band covers, as "3" or "(2.5, 3]" strings ([] when covered).
+
+    Between two consecutive bounds no band starts or ends, so checking every bound and one point
+    between each pair of neighbouring bounds decides coverage exactly.
+    """
+    cuts = {low, high} | {
+        float(v) for b in bands for v in (b.lower, b.upper) if v is not None and low < v < high
+    }
+    points = sorted(cuts)
+    pieces = []  # (uncovered?, left, right, is_point) in order along the line
+    for index, point in enumerate(points):
+        pieces.append((not any(_contains(b, point) for b in bands), point, point, True))
+        if index + 1 < len(points):
+            nxt = points[index + 1]
+            middle = (point + nxt) / 2
+            pieces.append((not any(_contains(b, middle) for b in bands), point, nxt, False))
+    gaps, run = [], []
+    for piece in [*pieces, (False, 0, 0, True)]:
+        if piece[0]:
+            run.append(piece)
+            continue
+        if run:
+            first, last = run[0], run[-1]
+            if first is last and first[3]:
+                gaps.append(fmt_number(first[1]))
+            else:
+                left = "[" if first[3] else "("
+                right = "]" if last[3] else ")"
+                gaps.append(f"{left}{fmt_number(first[1])}, {fmt_number(last[2])}{right}")
+            run = []
+    return gaps
