@@ -15,12 +15,12 @@ Run: .venv/bin/python -m bench.bench_assessments
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import time
 from pathlib import Path
-from unittest import mock
+
+from bench._database import throwaway_database
 
 SCORE_RUNS = 30
 EXPORT_SESSIONS = 1_000
@@ -28,22 +28,8 @@ INSTRUMENT = Path(__file__).resolve().parent.parent / "questionnaires" / "instru
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "personai.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    original_name = connection.settings_dict["NAME"]
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{original_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        from personai import outbox
-
-        with mock.patch.object(outbox, "_nudge_relay", lambda: None):
-            _run()
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
+    with throwaway_database():
+        _run()
 
 
 def _run() -> None:

@@ -11,32 +11,18 @@ Run: .venv/bin/python -m bench.bench_outbox
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from unittest import mock
+
+from bench._database import throwaway_database
 
 ROWS = 5_000
 RUN_TASKS = 1_000
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "personai.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    original_name = connection.settings_dict["NAME"]
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{original_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        from personai import outbox
-
-        with mock.patch.object(outbox, "_nudge_relay", lambda: None):
-            _run()
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
+    with throwaway_database():
+        _run()
 
 
 def _run() -> None:
