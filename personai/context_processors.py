@@ -4,11 +4,10 @@ from personai import llm
 
 
 def site(request):
-    # describe() reads configuration only (no network), so it is cheap on every page.
-    model = llm.describe()
+    model, is_demo = llm.chat_model()  # settings only: no network, no model loading
     return {
         "SITE_NAME": "Personai",
         "DEBUG": settings.DEBUG,
-        "LLM_MODEL_NAME": model.get("model"),
-        "LLM_IS_DEMO": model.get("is_demo", False),
+        "LLM_MODEL_NAME": model,
+        "LLM_IS_DEMO": is_demo,
     }

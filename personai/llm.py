@@ -413,6 +413,15 @@ def embed(texts: list[str]) -> EmbeddingResult:
 # --------------------------------------------------------------------------- health
 
 
+def chat_model() -> tuple[str | None, bool]:
+    """(model name, is it the bundled demo model) for labelling pages; reads settings only."""
+    try:
+        endpoint = _chat_endpoint()
+    except ImproperlyConfigured:
+        return None, False
+    return endpoint.model, endpoint.is_demo
+
+
 def describe() -> dict:
     """What the health check shows: where chat and embeddings go (never a key)."""
     try:
