@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
-from assessments import selectors
+from assessments import selectors, services
 from assessments import serializers as out
 from assessments.models import AnalysisRun, AssessmentSession, SubjectProfile, Survey
 from questionnaires import selectors as questionnaire_selectors
@@ -118,3 +118,29 @@ def _session_progress(session: AssessmentSession) -> dict:
     version = selectors.version_with_items(session.questionnaire_version_id)
     progress = selectors.session_progress(version, selectors.session_answers(session))
     return out.ProgressSerializer(progress).data
+
+
+def _available_locale(version: QuestionnaireVersion, requested: str | None) -> str:
+    """The requested locale (default: the questionnaire's own) if the version has its texts."""
+    locale = requested or version.questionnaire.default_locale
+    locales = questionnaire_selectors.available_locales(selectors.version_with_items(version.pk))
+    if locale not in locales:
+        raise ValidationError(
+            {
+                "locale": [
+                    f'This questionnaire is not available in "{locale}". Choose one of: {", ".join(locales)}.'
+                ]
+            }
+        )
+    return locale
+
+
+def _incomplete(exc: services.IncompleteSession) -> ValidationError:
+    """A submit with required answers missing: 400 naming each missing item."""
+    return ValidationError(
+        {
+            "detail": exc.message,
+            "missing": exc.missing,
+            "errors": dict.fromkeys(exc.missing, "Please answer this question."),
+        }
+    )

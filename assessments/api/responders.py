@@ -28,9 +28,8 @@ from rest_framework.views import APIView
 
 from assessments import cookies, selectors, services, throttle
 from assessments import serializers as out
-from assessments.api.common import Conflict, Gone, _error, _session_progress
+from assessments.api.common import Conflict, Gone, _available_locale, _error, _incomplete, _session_progress
 from assessments.models import AssessmentSession, Survey
-from questionnaires import selectors as questionnaire_selectors
 
 RESPONDERS = "survey responders"
 ALREADY_ANSWERED = "You have already answered this survey. Thank you!"
@@ -233,17 +232,7 @@ class ResponderStartApi(ResponderApi):
             raise Conflict(ALREADY_ANSWERED)  # as the landing page: answered before closed
         _assert_open(survey)
         version = survey.questionnaire_version
-        locale = data.get("locale") or version.questionnaire.default_locale
-        locales = questionnaire_selectors.available_locales(selectors.version_with_items(version.pk))
-        if locale not in locales:
-            raise ValidationError(
-                {
-                    "locale": [
-                        f'This questionnaire is not available in "{locale}". '
-                        f"Choose one of: {', '.join(locales)}."
-                    ]
-                }
-            )
+        locale = _available_locale(version, data.get("locale"))
         try:
             session = services.survey_session_for_responder(
                 survey=survey,
@@ -341,13 +330,7 @@ class ResponderSubmitApi(ResponderApi):
         try:
             services.session_submit(session=session)
         except services.IncompleteSession as exc:
-            raise ValidationError(
-                {
-                    "detail": exc.message,
-                    "missing": exc.missing,
-                    "errors": dict.fromkeys(exc.missing, "Please answer this question."),
-                }
-            ) from exc
+            raise _incomplete(exc) from exc
         except services.SessionClosed as exc:
             raise Conflict(exc.message) from exc
         if first:

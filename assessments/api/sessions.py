@@ -20,7 +20,9 @@ from assessments.api.common import (
     NOT_FOUND,
     SESSIONS,
     Conflict,
+    _available_locale,
     _error,
+    _incomplete,
     _invalid,
     _published_version,
     _run_for_session,
@@ -29,7 +31,6 @@ from assessments.api.common import (
     _session_progress,
 )
 from assessments.models import AnalysisRun, AssessmentSession, TraitScore
-from questionnaires import selectors as questionnaire_selectors
 
 # --------------------------------------------------------------------------- rendering helpers
 
@@ -139,17 +140,7 @@ class SessionListCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         version = _published_version(data["questionnaire"], data.get("version"))
-        locale = data.get("locale") or version.questionnaire.default_locale
-        locales = questionnaire_selectors.available_locales(selectors.version_with_items(version.pk))
-        if locale not in locales:
-            raise ValidationError(
-                {
-                    "locale": [
-                        f'This questionnaire is not available in "{locale}". '
-                        f"Choose one of: {', '.join(locales)}."
-                    ]
-                }
-            )
+        locale = _available_locale(version, data.get("locale"))
         subject = services.subject_get_or_create_for_user(user=request.user)
         try:
             session = services.session_start(
@@ -229,13 +220,7 @@ class SessionSubmitApi(APIView):
         try:
             run = services.session_submit(session=session)
         except services.IncompleteSession as exc:
-            raise ValidationError(
-                {
-                    "detail": exc.message,
-                    "missing": exc.missing,
-                    "errors": dict.fromkeys(exc.missing, "Please answer this question."),
-                }
-            ) from exc
+            raise _incomplete(exc) from exc
         except services.SessionClosed as exc:
             raise Conflict(exc.message) from exc
         return Response(out.RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
