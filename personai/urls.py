@@ -15,12 +15,14 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("questionnaires.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("personas.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("assessments.urls")),
+    path("", include("personas.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

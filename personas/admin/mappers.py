@@ -1,0 +1,1 @@
+"""Admin: mappers (filled by its owner)."""

@@ -1,0 +1,1 @@
+"""Admin: narratives (filled by its owner)."""

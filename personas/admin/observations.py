@@ -1,0 +1,1 @@
+"""Admin: observations (filled by its owner)."""

@@ -1,0 +1,1 @@
+"""Admin: personas (filled by its owner)."""

@@ -1,0 +1,1 @@
+"""Personas API, one module per object kind; each module exposes ``urlpatterns``."""

@@ -1,0 +1,3 @@
+"""API: feedback."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: mappers."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: mindscapes."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: narratives."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: observations."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: personas."""
+
+urlpatterns: list = []

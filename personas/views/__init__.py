@@ -1,0 +1,1 @@
+"""Personas pages, one module per object kind; each module exposes ``urlpatterns``."""

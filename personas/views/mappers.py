@@ -1,0 +1,3 @@
+"""Pages: mappers."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: narratives."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: personas."""
+
+urlpatterns: list = []

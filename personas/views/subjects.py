@@ -1,0 +1,3 @@
+"""Pages: subjects."""
+
+urlpatterns: list = []
