@@ -212,7 +212,10 @@ EMBEDDING_BASE_URL = env.str("EMBEDDING_BASE_URL", default="")
 EMBEDDING_API_KEY = env.str("EMBEDDING_API_KEY", default="")
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")
 EMBEDDED_LLM_PORT = _env(env.int, "EMBEDDED_LLM_PORT", default=8765)
-EMBEDDING_DIMENSIONS = 384
+# Length of stored embedding vectors. The narratives migration reads it, so choose it before
+# the first migrate (384 = the embedded all-MiniLM-L6-v2; the PersonaKit seed used 1536).
+# Changing it later needs a new migration of the vector column and `manage.py reembed_narratives`.
+EMBEDDING_DIMENSIONS = _env(env.int, "EMBEDDING_DIMENSIONS", default=384)
 
 # --------------------------------------------------------------------------- auth
 
