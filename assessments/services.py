@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assessments import reports, scoring, selectors
 from assessments.models import (
+    MIN_RESPONSES_FLOOR,
     AnalysisReport,
     AnalysisRun,
     AssessmentSession,
@@ -448,10 +449,16 @@ def survey_create(
     title: str = "",
     closes_at=None,
     max_responses: int | None = None,
-    min_responses_to_show: int = 3,
+    min_responses_to_show: int = MIN_RESPONSES_FLOOR,
 ) -> Survey:
     if not version.is_published:
         raise AssessmentError("Choose a published questionnaire.")
+    if min_responses_to_show < MIN_RESPONSES_FLOOR:
+        # Also a check constraint; said here in words a person can act on.
+        raise AssessmentError(
+            f"Results must stay hidden until at least {MIN_RESPONSES_FLOOR} people answered "
+            "(an average of fewer gives their answers away)."
+        )
     if closes_at is not None and closes_at <= timezone.now():
         raise AssessmentError("The closing date must be in the future.")
     subject = subject_get_or_create_for_user(user=owner)
@@ -462,7 +469,7 @@ def survey_create(
         title=title.strip(),
         closes_at=closes_at,
         max_responses=max_responses,
-        min_responses_to_show=max(1, min_responses_to_show),
+        min_responses_to_show=min_responses_to_show,
     )
 
 

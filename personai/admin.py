@@ -29,6 +29,7 @@ class OutboxTaskAdmin(admin.ModelAdmin):
         "dedupe_key",
         "created_at",
         "updated_at",
+        "heartbeat_at",
     ]
     actions = ["retry_selected"]
 

@@ -12,10 +12,21 @@ What can go wrong, and what happens then:
 * The request's transaction rolls back: the row was never written, nothing runs.
 * Redis is down when the request commits: the nudge is logged and dropped; beat's relay
   picks the row up once Redis is back.
-* Redis is down when the relay dispatches: the row is put back to pending.
-* A worker dies mid-task: Celery re-delivers the message (acks late, retry on worker lost);
-  if that message is lost too, the relay re-claims the row once its claim is older than
-  ``OUTBOX_CLAIM_TIMEOUT_SECONDS``.
+* Redis is down when the relay dispatches: the rows it could not send stay pending.
+* The relay dies while dispatching: it sends *inside* its claim transaction, so a relay killed
+  before committing leaves the rows pending (a message it did send names a claim that never
+  committed, and the worker ignores it); the next relay hands them out again.
+* A claim starts at most once while its runner lives (``heartbeat_at`` is set when it starts):
+  a second message for the same claim (an orphan of a relay that died before committing, a
+  redelivery) is ignored.
+* A worker or its pool process dies mid-task (``kill -9``, out of memory): while a handler runs, a heartbeat
+  thread renews the row's ``heartbeat_at`` every ``OUTBOX_HEARTBEAT_SECONDS``. Once it is older
+  than ``OUTBOX_LEASE_SECONDS`` the next relay (beat runs one every few seconds) re-claims the
+  row, so the work is done again within about a lease of a worker being back. The dead
+  worker's unacknowledged message comes back only after the broker's visibility timeout, for
+  an older claim, and is ignored.
+* A claimed row whose message never started (lost with the broker's data) is re-claimed once
+  its claim is older than ``OUTBOX_CLAIM_TIMEOUT_SECONDS``.
 
 So a task can run more than once, and every handler must be **idempotent**: running it twice
 for the same payload must leave the same result as running it once (upsert, check-then-write
@@ -42,7 +53,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -53,6 +64,8 @@ RELAY_TASK_NAME = "personai.relay_outbox"
 RUN_TASK_NAME = "personai.run_outbox_task"
 MAX_BACKOFF_SECONDS = 3600
 MAX_ERROR_CHARS = 2000
+# How long the post-commit nudge may wait for the broker (connect, then publish).
+NUDGE_TIMEOUT_SECONDS = 0.1
 
 Handler = Callable[[dict[str, Any]], None]
 
@@ -82,6 +95,8 @@ class OutboxTask(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Bulk updates below set updated_at explicitly: the relay's stale-claim check reads it.
     updated_at = models.DateTimeField(auto_now=True)
+    # Renewed by the worker while the handler runs; null while a claim waits in the queue.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         app_label = "personai"
@@ -228,11 +243,25 @@ def _nudge_relay_on_commit() -> None:
 
 
 def _nudge_relay() -> None:
-    """Ask a worker to relay now. Best effort: beat runs the relay every few seconds anyway."""
+    """Ask a worker to relay now. Best effort: beat runs the relay every few seconds anyway.
+
+    It runs after the request's commit, before the response, so it must be quick even when
+    Redis is down or hangs: one short-lived connection with tight timeouts and no retries
+    (Celery's pooled producer retries the connection for seconds despite ``retry=False``).
+    """
     from personai.celery import app
 
+    options = {
+        **(app.conf.broker_transport_options or {}),
+        "max_retries": 0,
+        "socket_connect_timeout": NUDGE_TIMEOUT_SECONDS,
+        "socket_timeout": NUDGE_TIMEOUT_SECONDS,
+    }
     try:
-        app.send_task(RELAY_TASK_NAME, ignore_result=True, retry=False)
+        with app.connection_for_write(
+            connect_timeout=NUDGE_TIMEOUT_SECONDS, transport_options=options
+        ) as conn:
+            app.send_task(RELAY_TASK_NAME, ignore_result=True, retry=False, connection=conn)
     except Exception:  # noqa: BLE001 - a broker outage must never fail the request
         logger.warning("Could not nudge the outbox relay; beat will pick the task up", exc_info=True)
 
@@ -248,25 +277,38 @@ def _after_claim(task_ids: list[uuid.UUID]) -> None:
     """Called inside the claim transaction while the rows are locked (a seam for tests)."""
 
 
+def _due(now: datetime) -> Q:
+    """Pending rows whose time has come, and claims whose worker is gone."""
+    lease_ends = now - timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    queued_too_long = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    running = Q(status=OutboxTask.Status.IN_PROGRESS)
+    return (
+        Q(status=OutboxTask.Status.PENDING, run_after__lte=now)
+        # Started, but its worker stopped renewing the lease (killed, frozen, cut off).
+        | (running & Q(heartbeat_at__lt=lease_ends))
+        # Claimed long ago and never started: the message was lost.
+        | (running & Q(heartbeat_at__isnull=True, updated_at__lt=queued_too_long))
+    )
+
+
 def relay(batch_size: int | None = None, *, send: Callable[[uuid.UUID, int], None] | None = None) -> int:
     """Claim one batch of due rows and dispatch them to Celery; return how many were sent.
 
-    Due rows are pending ones whose ``run_after`` has passed and in-progress ones whose claim
-    is older than ``OUTBOX_CLAIM_TIMEOUT_SECONDS`` (their worker vanished). Concurrent relays
-    skip each other's locked rows, so each row is dispatched once per claim. Call it outside
-    a transaction: the claim must be committed before a worker receives the message.
+    Due rows are pending ones whose ``run_after`` has passed, started ones whose heartbeat is
+    older than ``OUTBOX_LEASE_SECONDS`` and never-started claims older than
+    ``OUTBOX_CLAIM_TIMEOUT_SECONDS``. Concurrent relays skip each other's locked rows, so
+    each row is dispatched once per claim. Messages are sent while the rows are locked and
+    the claim is committed after, so no crash leaves a committed claim without its message;
+    a worker receiving one waits for the claim to commit (see :func:`run_task`). Call it
+    outside a transaction.
     """
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
     send = _dispatch if send is None else send
     now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
-    due = Q(status=OutboxTask.Status.PENDING, run_after__lte=now) | Q(
-        status=OutboxTask.Status.IN_PROGRESS, updated_at__lt=stale_before
-    )
     with transaction.atomic():
         rows = list(
             OutboxTask.objects.select_for_update(skip_locked=True)
-            .filter(due)
+            .filter(_due(now))
             .order_by("run_after")
             .values_list("id", "status", "attempts")[:batch_size]
         )
@@ -284,36 +326,30 @@ def relay(batch_size: int | None = None, *, send: Callable[[uuid.UUID, int], Non
             OutboxTask.objects.filter(pk__in=exhausted).update(
                 status=OutboxTask.Status.FAILED,
                 last_error=f"Claim timed out after {settings.OUTBOX_MAX_ATTEMPTS} attempts (worker lost?)",
+                heartbeat_at=None,
                 updated_at=now,
             )
             logger.error("Outbox tasks failed after their worker was lost: %s", exhausted)
         skip = set(exhausted)
-        claimed = [(task_id, attempts + 1) for task_id, _status, attempts in rows if task_id not in skip]
-        OutboxTask.objects.filter(pk__in=[task_id for task_id, _ in claimed]).update(
-            status=OutboxTask.Status.IN_PROGRESS, attempts=F("attempts") + 1, updated_at=now
+        claims = [(task_id, attempts + 1) for task_id, _status, attempts in rows if task_id not in skip]
+        sent: list[uuid.UUID] = []
+        for task_id, attempt in claims:
+            try:
+                send(task_id, attempt)
+            except Exception:  # noqa: BLE001 - the broker is down; keep the rest for later
+                logger.exception(
+                    "Outbox relay could not reach the broker; %d task(s) left pending",
+                    len(claims) - len(sent),
+                )
+                break
+            sent.append(task_id)
+        OutboxTask.objects.filter(pk__in=sent).update(
+            status=OutboxTask.Status.IN_PROGRESS,
+            attempts=F("attempts") + 1,
+            heartbeat_at=None,
+            updated_at=now,
         )
-
-    dispatched = 0
-    for index, (task_id, attempt) in enumerate(claimed):
-        try:
-            send(task_id, attempt)
-        except Exception:  # noqa: BLE001 - the broker is down; keep the rows for later
-            unsent = claimed[index:]
-            logger.exception("Outbox relay could not reach the broker; %d task(s) put back", len(unsent))
-            _release(unsent)
-            break
-        dispatched += 1
-    return dispatched
-
-
-def _release(claims: list[tuple[uuid.UUID, int]]) -> None:
-    # An undelivered claim is not an attempt: give it back. The attempts filter makes sure
-    # a claim taken over meanwhile is left alone.
-    now = timezone.now()
-    for task_id, attempt in claims:
-        OutboxTask.objects.filter(pk=task_id, status=OutboxTask.Status.IN_PROGRESS, attempts=attempt).update(
-            status=OutboxTask.Status.PENDING, attempts=F("attempts") - 1, updated_at=now
-        )
+    return len(sent)
 
 
 def relay_due(max_batches: int = 20) -> int:
@@ -333,48 +369,98 @@ def run_task(task_id: uuid.UUID | str, *, attempt: int | None = None) -> None:
 
     A row that is not in progress (already done, failed, or waiting for a retry) is left
     alone, as is one re-claimed since this message was sent (``attempt`` is the claim's
-    attempt number). Every outcome is written with a conditional update, so a duplicate
-    delivery can neither complete a row twice nor overwrite a newer claim.
+    attempt number) and one whose claim already started and still holds its lease: a claim
+    starts at most once while its worker lives. Every outcome is written with a conditional update, so a duplicate
+    delivery can neither complete a row twice nor overwrite a newer claim. While the handler
+    runs, a heartbeat thread keeps the claim's lease (see the module docstring).
     """
-    task = OutboxTask.objects.filter(pk=task_id).first()
-    if task is None:
-        logger.warning("Outbox task %s does not exist; nothing to run", task_id)
-        return
-    if task.status != OutboxTask.Status.IN_PROGRESS or (attempt is not None and task.attempts != attempt):
-        logger.info(
-            "Outbox task %s is %s (attempt %s, message for %s); skipping",
-            task_id,
-            task.status,
-            task.attempts,
-            attempt,
-        )
-        return
+    with transaction.atomic():
+        # Waits for a relay still committing this claim (it sends before it commits).
+        task = OutboxTask.objects.select_for_update().filter(pk=task_id).first()
+        if task is None:
+            logger.warning("Outbox task %s does not exist; nothing to run", task_id)
+            return
+        if task.status != OutboxTask.Status.IN_PROGRESS or (attempt is not None and task.attempts != attempt):
+            logger.info(
+                "Outbox task %s is %s (attempt %s, message for %s); skipping",
+                task_id,
+                task.status,
+                task.attempts,
+                attempt,
+            )
+            return
+        now = timezone.now()
+        if task.heartbeat_at is not None and task.heartbeat_at >= now - timedelta(
+            seconds=settings.OUTBOX_LEASE_SECONDS
+        ):
+            # A second message for a claim that already started and is alive: an orphan of
+            # a relay that died before committing, or a redelivery after the pool process
+            # running it died (then the lease runs out and the relay hands the row out again).
+            logger.info("Outbox task %s already started with this claim; skipping", task_id)
+            return
+        OutboxTask.objects.filter(pk=task.pk).update(heartbeat_at=now, updated_at=now)
     claim = OutboxTask.objects.filter(
         pk=task.pk, status=OutboxTask.Status.IN_PROGRESS, attempts=task.attempts
     )
-    # Restart the claim clock, so the relay re-claims a row only when its run (not its wait
-    # in the queue) outlasts OUTBOX_CLAIM_TIMEOUT_SECONDS; keep that above the hard time limit.
-    if not claim.update(updated_at=timezone.now()):
-        logger.info("Outbox task %s was re-claimed or finished before it started", task.pk)
-        return
     try:
         handler = get_handler(task.task_type)
         if handler is None:
             raise LookupError(f"No outbox handler is registered for task type {task.task_type!r}")
-        handler(task.payload)
+        with _Heartbeat(task.pk, task.attempts):
+            handler(task.payload)
     except Exception as exc:  # noqa: BLE001 - every handler failure is recorded on the row
         _record_failure(task, claim, exc)
         return
     now = timezone.now()
-    if not claim.update(status=OutboxTask.Status.DONE, completed_at=now, updated_at=now):
+    if not claim.update(status=OutboxTask.Status.DONE, completed_at=now, heartbeat_at=None, updated_at=now):
         logger.info("Outbox task %s was completed or re-claimed meanwhile", task.pk)
+
+
+class _Heartbeat:
+    """Renew a claim's ``heartbeat_at`` from a thread while the ``with`` block runs.
+
+    The thread has its own database connection (closed when it stops). A renewal that finds
+    the claim gone (re-claimed after a stall) stops renewing; the handler's outcome is then
+    dropped by the conditional updates in :func:`run_task`.
+    """
+
+    def __init__(self, task_id: uuid.UUID, attempt: int) -> None:
+        self.task_id = task_id
+        self.attempt = attempt
+        self.interval = settings.OUTBOX_HEARTBEAT_SECONDS
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"outbox-heartbeat-{task_id}", daemon=True)
+
+    def __enter__(self) -> None:
+        self.thread.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=self.interval + 5)
+
+    def _run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    renewed = OutboxTask.objects.filter(
+                        pk=self.task_id, status=OutboxTask.Status.IN_PROGRESS, attempts=self.attempt
+                    ).update(heartbeat_at=timezone.now())
+                except Exception:  # noqa: BLE001 - a missed beat is retried on the next tick
+                    logger.warning("Outbox heartbeat for %s failed", self.task_id, exc_info=True)
+                    connection.close()
+                    continue
+                if not renewed:
+                    logger.warning("Outbox task %s lost its claim while running", self.task_id)
+                    return
+        finally:
+            connection.close()
 
 
 def _record_failure(task: OutboxTask, claim: models.QuerySet[OutboxTask], exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
     now = timezone.now()
     if task.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        claim.update(status=OutboxTask.Status.FAILED, last_error=error, updated_at=now)
+        claim.update(status=OutboxTask.Status.FAILED, last_error=error, heartbeat_at=None, updated_at=now)
         logger.error(
             "Outbox task %s (%s) failed for good after %d attempts",
             task.pk,
@@ -388,6 +474,7 @@ def _record_failure(task: OutboxTask, claim: models.QuerySet[OutboxTask], exc: E
         status=OutboxTask.Status.PENDING,
         last_error=error,
         run_after=now + timedelta(seconds=delay),
+        heartbeat_at=None,
         updated_at=now,
     )
     logger.warning(

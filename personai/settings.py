@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "personai.middleware.JsonErrorsForApiMiddleware",
+    # NUL or lone surrogates in the path, query or a page's form post: a 404/400, never a 500.
+    "personai.validation.RejectBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,8 +175,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = _env(env.int, "CELERY_TASK_SOFT_TIME_LIMIT", defau
 CELERY_TASK_TIME_LIMIT = _env(env.int, "CELERY_TASK_TIME_LIMIT", default=360)
 # Bounded socket waits: a Redis that vanishes without closing the connection must not hang a
 # request (the outbox's post-commit nudge publishes from the web process) or a relay forever.
+# A message taken by a worker that then died comes back after the visibility timeout. It must
+# outlast the hard time limit (or a running task would be handed out twice); the outbox's
+# heartbeat lease, not this, is what brings killed work back quickly (see personai/outbox.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
     "socket_connect_timeout": 5,
     "socket_timeout": 10,
 }
@@ -196,7 +201,14 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_MAX_ATTEMPTS = _env(env.int, "OUTBOX_MAX_ATTEMPTS", default=5)
 OUTBOX_BACKOFF_SECONDS = _env(env.float, "OUTBOX_BACKOFF_SECONDS", default=10.0)
 OUTBOX_BATCH_SIZE = _env(env.int, "OUTBOX_BATCH_SIZE", default=100)
-# A claimed row whose worker vanished is handed out again after this long.
+# A running task renews its lease every OUTBOX_HEARTBEAT_SECONDS; one whose lease has not been
+# renewed for OUTBOX_LEASE_SECONDS (its worker was killed) is handed out again by the relay.
+OUTBOX_LEASE_SECONDS = _env(env.float, "OUTBOX_LEASE_SECONDS", default=30.0)
+OUTBOX_HEARTBEAT_SECONDS = _env(env.float, "OUTBOX_HEARTBEAT_SECONDS", default=OUTBOX_LEASE_SECONDS / 3)
+if not 0 < OUTBOX_HEARTBEAT_SECONDS < OUTBOX_LEASE_SECONDS:
+    raise ImproperlyConfigured("OUTBOX_HEARTBEAT_SECONDS must be above 0 and below OUTBOX_LEASE_SECONDS")
+# A claimed row whose message never reached a worker (lost by the broker) is handed out again
+# after this long; it must exceed how long a message may wait in the queue behind others.
 OUTBOX_CLAIM_TIMEOUT_SECONDS = _env(env.int, "OUTBOX_CLAIM_TIMEOUT_SECONDS", default=600)
 
 # --------------------------------------------------------------------------- LLM
@@ -282,9 +294,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser, refusing (400) deep nesting, NUL/lone surrogates and overflowing numbers.
+    "DEFAULT_PARSER_CLASSES": ["personai.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "personai.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "personai.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

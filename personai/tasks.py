@@ -22,9 +22,9 @@ def relay_outbox() -> int:
     return outbox.relay_due()
 
 
-# A worker that dies mid-task (out of memory, killed) gets the message re-sent a bounded
-# number of times; reject_on_worker_lost alone would re-queue a task that always kills its
-# worker forever. Past that, the relay's claim timeout takes over and counts attempts.
+# Messages are acknowledged late and re-queued when their pool process dies; run_task ignores
+# a redelivered message whose claim already started, and the outbox's heartbeat lease hands
+# the row out again once the lease runs out (see personai/outbox.py).
 @app.task(
     name=outbox.RUN_TASK_NAME,
     ignore_result=True,
