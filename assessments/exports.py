@@ -247,10 +247,15 @@ def stream_sessions_csv(
     version: QuestionnaireVersion, sessions: QuerySet[AssessmentSession]
 ) -> Iterator[str]:
     """The export as chunks of CSV text, for a StreamingHttpResponse."""
+    return stream_rows(session_rows(version, sessions))
+
+
+def stream_rows(rows: Iterable[list[str]]) -> Iterator[str]:
+    """Rows as chunks of CSV text, for a StreamingHttpResponse."""
     writer = csv.writer(_Line())
     buffer: list[str] = []
     size = 0
-    for row in session_rows(version, sessions):
+    for row in rows:
         line = writer.writerow(row)
         buffer.append(line)
         size += len(line)

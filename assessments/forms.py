@@ -8,9 +8,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from assessments.models import MAX_RESPONSES_LIMIT, MIN_RESPONSES_FLOOR, MIN_RESPONSES_LIMIT
 from questionnaires.models import Questionnaire, QuestionnaireVersion
-
-MIN_RESPONSES_FLOOR = 3  # fewer would let the owner read one person's answers off the average
 
 
 class VersionChoiceField(forms.ModelChoiceField):
@@ -42,14 +41,14 @@ class SurveyCreateForm(forms.Form):
     max_responses = forms.IntegerField(
         required=False,
         min_value=1,
-        max_value=10_000,
+        max_value=MAX_RESPONSES_LIMIT,
         label="Maximum responses (optional)",
         help_text="Close automatically after this many answers.",
     )
     min_responses_to_show = forms.IntegerField(
         initial=3,
         min_value=MIN_RESPONSES_FLOOR,
-        max_value=100,
+        max_value=MIN_RESPONSES_LIMIT,
         label="Show results after (responses)",
         help_text="Others’ answers stay hidden until at least this many people responded, so no "
         "single answer can be singled out (at least 3).",

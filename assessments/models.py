@@ -13,6 +13,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +24,13 @@ from questionnaires.models import (
     TraitComposite,
     TraitDimension,
 )
+
+# The smallest min-n a survey may have: an average of one or two people gives their answers away
+# (with two, each responder can subtract their own). Enforced by a check constraint.
+MIN_RESPONSES_FLOOR = 3
+# Upper bounds of the survey's counts, far below PostgreSQL's integer limit (2**31 - 1).
+MAX_RESPONSES_LIMIT = 10_000
+MIN_RESPONSES_LIMIT = 1_000
 
 
 def new_share_token() -> str:
@@ -82,9 +90,14 @@ class Survey(models.Model):
     share_token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
     is_active = models.BooleanField(default=True)
     closes_at = models.DateTimeField(null=True, blank=True)
-    max_responses = models.PositiveIntegerField(null=True, blank=True)
+    max_responses = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_RESPONSES_LIMIT)]
+    )
     min_responses_to_show = models.PositiveIntegerField(
-        default=3, help_text="Others' answers are shown only once at least this many responded (privacy)."
+        default=MIN_RESPONSES_FLOOR,
+        validators=[MinValueValidator(MIN_RESPONSES_FLOOR), MaxValueValidator(MIN_RESPONSES_LIMIT)],
+        help_text=f"Others' answers are shown only once at least this many responded "
+        f"(privacy; at least {MIN_RESPONSES_FLOOR}).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -92,6 +105,12 @@ class Survey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner"], name="idx_surveys_user_id")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_responses_to_show__gte=MIN_RESPONSES_FLOOR),
+                name="survey_min_responses_floor",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"Survey about {self.subject}"

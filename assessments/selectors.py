@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Subquery
 
 from assessments import scoring
 from assessments.models import (
+    MIN_RESPONSES_FLOOR,
     AnalysisRun,
     AssessmentSession,
     CompositeScore,
@@ -279,7 +280,8 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
     )
     by_dimension = {row["dimension_id"]: row for row in rows}
     responses = max((row["n"] for row in by_dimension.values()), default=0)
-    shown = responses >= survey.min_responses_to_show
+    threshold = max(MIN_RESPONSES_FLOOR, survey.min_responses_to_show)
+    shown = responses >= threshold
 
     self_session = (
         AssessmentSession.objects.filter(
@@ -304,6 +306,8 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
     comparisons = []
     for dimension in dimensions:
         row = by_dimension.get(dimension.pk) if shown else None
+        if row is not None and row["n"] < threshold:
+            row = None  # a dimension fewer people were scored on: its mean would single them out
         own = self_scores.get(dimension.pk)
         comparisons.append(
             DimensionComparison(
@@ -318,7 +322,7 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
     return SurveyAggregate(
         survey=survey,
         responses=responses,
-        threshold=survey.min_responses_to_show,
+        threshold=threshold,
         shown=shown,
         self_session=self_session,
         dimensions=comparisons,
@@ -403,7 +407,9 @@ def survey_sessions_answered(survey: Survey) -> QuerySet[AssessmentSession]:
 
 
 def sessions_for_version(version: QuestionnaireVersion) -> QuerySet[AssessmentSession]:
-    return AssessmentSession.objects.filter(questionnaire_version=version)
+    """Every session of `version` except anonymous survey answers: those were promised to be
+    seen only as aggregates, so no export (staff's included) has a row of one responder."""
+    return AssessmentSession.objects.filter(questionnaire_version=version, survey__isnull=True)
 
 
 def subject_averages_visible(subject: SubjectProfile) -> list[SubjectTraitAverage]:
@@ -428,7 +434,8 @@ def subject_averages_visible(subject: SubjectProfile) -> list[SubjectTraitAverag
         row
         for row in rows
         if row.respondent_kind != AssessmentSession.RespondentKind.ANONYMOUS
-        or row.session_count >= thresholds.get(row.questionnaire_version_id, 3)
+        # Never below the floor, whatever a survey row says (or with no survey row at all).
+        or row.session_count >= max(MIN_RESPONSES_FLOOR, thresholds.get(row.questionnaire_version_id, 0))
     ]
 
 

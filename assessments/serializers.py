@@ -10,7 +10,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessments.models import AnalysisRun, AssessmentSession
+from assessments.models import (
+    MAX_RESPONSES_LIMIT,
+    MIN_RESPONSES_FLOOR,
+    MIN_RESPONSES_LIMIT,
+    AnalysisRun,
+    AssessmentSession,
+)
 
 # --------------------------------------------------------------------------- shared
 
@@ -255,13 +261,16 @@ class SurveyCreateSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text="Default: the active version.")
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    max_responses = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+    max_responses = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_RESPONSES_LIMIT, default=None
+    )
     min_responses_to_show = serializers.IntegerField(
         required=False,
-        min_value=1,
-        max_value=1000,
-        default=3,
-        help_text="Others' answers are shown (and exportable) only once this many responded.",
+        min_value=MIN_RESPONSES_FLOOR,
+        max_value=MIN_RESPONSES_LIMIT,
+        default=MIN_RESPONSES_FLOOR,
+        help_text=f"Others' answers are shown (and exportable, as aggregates) only once this many "
+        f"responded; at least {MIN_RESPONSES_FLOOR}, so no single answer can be read off an average.",
     )
 
     class Meta:

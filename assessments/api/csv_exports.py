@@ -1,6 +1,7 @@
-"""CSV export endpoints: one session, a survey's responses, a questionnaire version (staff).
+"""CSV export endpoints: one session, a survey's aggregates, a questionnaire version (staff).
 
-The rows and columns are written by assessments/exports.py; these views load, check and stream.
+The rows and columns are written by assessments/exports.py (sessions) and
+assessments/survey_exports.py (a survey: aggregates only); these views load, check and stream.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from assessments import exports, selectors
+from assessments import exports, selectors, survey_exports
 from assessments.api.common import EXPORTS, NOT_FOUND, _error, _session_for_user, _survey_for_user
 from assessments.models import AssessmentSession
 from questionnaires import selectors as questionnaire_selectors
@@ -87,27 +88,38 @@ class SessionExportApi(CsvExportApi):
         return self.csv_response(session.questionnaire_version, sessions, f"session-{session.pk}.csv")
 
 
+SURVEY_CSV_DESCRIPTION = (
+    "Aggregates only, as responders are promised: no row, id or timestamp of any one responder. "
+    "Columns: kind (`item` or `dimension`), key, label, type, n, mean, sd, mean_normalized "
+    "(dimensions), distribution (`key=count` joined with `|`: counts per option, per value, or per "
+    "score band). Statistics over fewer answers than the survey's `min_responses_to_show` stay empty; "
+    "free-text answers are counted, never exported. The whole export is a 403 until that many "
+    "people responded."
+)
+
+
 class SurveyExportApi(CsvExportApi):
     @extend_schema(
         operation_id="surveys_export_csv",
-        summary="A survey's responses as CSV",
-        description=(
-            f"{CSV_DESCRIPTION} Contains the submitted responses (owner or staff), without responder "
-            "ids or fingerprints, and only once the survey reached its privacy threshold "
-            "(`min_responses_to_show`)."
-        ),
+        summary="A survey's aggregated answers as CSV",
+        description=SURVEY_CSV_DESCRIPTION,
         responses=_csv_responses("Fewer responses than the survey's privacy threshold."),
         tags=[EXPORTS],
     )
     def get(self, request: Request, survey_id: UUID):
         survey = _survey_for_user(request.user, survey_id, staff_sees_all=True)
-        if survey.response_count < survey.min_responses_to_show:
+        min_n = survey_exports.threshold(survey)
+        if survey.response_count < min_n:
             raise PermissionDenied(
                 f"This survey has {survey.response_count} response(s). To protect responders' anonymity, "
-                f"its answers can be exported once at least {survey.min_responses_to_show} people responded."
+                f"its answers can be exported once at least {min_n} people responded."
             )
-        sessions = selectors.survey_sessions_answered(survey)
-        return self.csv_response(survey.questionnaire_version, sessions, f"survey-{survey.pk}.csv")
+        response = StreamingHttpResponse(
+            exports.stream_rows(survey_exports.survey_aggregate_rows(survey)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.csv"'
+        return response
 
 
 class QuestionnaireExportApi(CsvExportApi):
@@ -127,7 +139,8 @@ class QuestionnaireExportApi(CsvExportApi):
     @extend_schema(
         operation_id="questionnaires_export_csv",
         summary="Every session of a questionnaire version as CSV (staff)",
-        description=CSV_DESCRIPTION,
+        description=f"{CSV_DESCRIPTION} Anonymous survey answers are never included (only as aggregates, "
+        "in the survey's own export).",
         parameters=[QuerySerializer],
         responses=_csv_responses("Staff only."),
         tags=[EXPORTS],

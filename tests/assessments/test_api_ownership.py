@@ -14,8 +14,9 @@ def theirs(other_user):
     """Another user's scored session, survey (past its threshold) and subject."""
     version = import_api_instrument()
     session = scored_session(other_user, version)
-    survey = services.survey_create(owner=other_user, version=version, min_responses_to_show=1)
-    survey_response(survey, VALID_ANSWERS, responder="r1")
+    survey = services.survey_create(owner=other_user, version=version)
+    for responder in ("r1", "r2", "r3"):
+        survey_response(survey, VALID_ANSWERS, responder=responder)
     return {"session": session.pk, "survey": survey.pk, "subject": session.subject_id}
 
 

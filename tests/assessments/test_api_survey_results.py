@@ -38,15 +38,16 @@ def test_others_are_hidden_below_the_threshold_but_my_own_scores_show(api_client
 
 def test_others_means_show_once_enough_people_responded(api_client, user):
     version = import_api_instrument()
-    survey = services.survey_create(owner=user, version=version, min_responses_to_show=2)
+    survey = services.survey_create(owner=user, version=version, min_responses_to_show=3)
     survey_response(survey, LOW, responder="r1")
     survey_response(survey, VALID_ANSWERS, responder="r2")
+    survey_response(survey, VALID_ANSWERS, responder="r3")
     api_client.force_login(user)
 
     body = results(api_client, survey).json()
 
     assert body["shown"] is True
     by_slug = {row["dimension"]: row for row in body["dimensions"]}
-    assert by_slug["extraversion"]["others"]["n"] == 2
-    assert by_slug["extraversion"]["others"]["mean_raw"] == pytest.approx((1 + 8) / 2)
+    assert by_slug["extraversion"]["others"]["n"] == 3
+    assert by_slug["extraversion"]["others"]["mean_raw"] == pytest.approx((1 + 8 + 8) / 3)
     assert by_slug["extraversion"]["self"] is None

@@ -72,7 +72,6 @@ def test_the_survey_page_shows_an_absolute_share_link_with_a_copy_button(user_cl
     assert '<div class="copy-row">' in html
     assert f'<code id="share-link">http://testserver/s/{survey.share_token}/</code>' in html
     assert 'data-copy="#share-link"' in html
-    assert f'href="/api/v1/surveys/{survey.pk}/export.csv"' in html
 
 
 def test_below_the_threshold_the_survey_page_shows_no_results(user_client, user, page_version):
