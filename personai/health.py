@@ -5,8 +5,10 @@ Each check is a small function returning a ``dict`` with ``ok``, ``detail`` and
 turns an exception into ``ok: false`` with the exception's message. The checks run
 concurrently under one deadline, so a hung dependency costs at most ``DEADLINE_SECONDS``.
 
-The answer is 503 ("down") unless the database and Redis work; a missing worker, LLM or
-pgvector only makes it "degraded" (still 200), since pages and the API keep working.
+The answer is 503 ("down") unless the database works. Redis down, a missing worker, LLM or
+pgvector only make it "degraded" (still 200), since pages and the API keep working: work
+waits in the outbox, and the cache answers as if empty (``cache`` says whether this process
+has found it unreachable lately, i.e. rate limits are failing open; see personai/cache.py).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ REDIS_TIMEOUT_SECONDS = 1.0
 WORKER_PING_SECONDS = 0.5
 LLM_TIMEOUT_SECONDS = 2.0
 
-REQUIRED = ("database", "redis")
+REQUIRED = ("database",)
 
 Result = dict[str, object]
 
@@ -95,6 +97,21 @@ def check_redis() -> Result:
     return {"ok": ok, "detail": "set/get round trip succeeded" if ok else "read back a different value"}
 
 
+def check_cache() -> Result:
+    """Whether this process's cache found Redis unreachable lately (and so fails open)."""
+    from personai.cache import cache_status
+
+    status = cache_status()
+    if not status["degraded"]:
+        return {"ok": True, "detail": "cache reachable", "failures": 0}
+    return {
+        "ok": False,
+        "detail": f"cache unreachable ({status['last_error']}); rate limits are not enforced",
+        "failures": status["failures"],
+        "since": status["since"],
+    }
+
+
 def check_worker() -> Result:
     from personai.celery import app
 
@@ -132,6 +149,7 @@ CHECKS: dict[str, Callable[[], Result]] = {
     "database": _in_own_connection(check_database),
     "pgvector": _in_own_connection(check_pgvector),
     "redis": check_redis,
+    "cache": check_cache,
     "worker": check_worker,
     "llm": check_llm,
 }

@@ -262,8 +262,8 @@ def _nudge_relay() -> None:
             connect_timeout=NUDGE_TIMEOUT_SECONDS, transport_options=options
         ) as conn:
             app.send_task(RELAY_TASK_NAME, ignore_result=True, retry=False, connection=conn)
-    except Exception:  # noqa: BLE001 - a broker outage must never fail the request
-        logger.warning("Could not nudge the outbox relay; beat will pick the task up", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - a broker outage must never fail the request
+        logger.warning("Could not nudge the outbox relay (%s); beat will pick the task up", exc)
 
 
 def _dispatch(task_id: uuid.UUID, attempt: int) -> None:

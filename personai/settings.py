@@ -150,12 +150,16 @@ def _celery_url(redis_url: str) -> str:
     return redis_url
 
 
+# Redis down must never fail a request: this cache answers as if empty (rate limits fail open),
+# logs the outage and reports it in /healthz (personai/cache.py). Short socket timeouts bound
+# what a hanging Redis costs.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "personai.cache.DegradingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="personai"),
         "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
     }
 }
 
