@@ -24,6 +24,7 @@ from assessments.models import (
     Survey,
     TraitScore,
 )
+from assessments.signals import run_scored
 from personai import outbox
 from questionnaires.models import QuestionnaireVersion
 
@@ -436,6 +437,7 @@ def _score_and_store(run: AnalysisRun) -> None:
     AssessmentSession.objects.filter(pk=session.pk).update(
         status=AssessmentSession.Status.SCORED, scored_at=now
     )
+    run_scored.send(sender=AnalysisRun, run=run, subject_id=session.subject_id)
     _log(session, QuestionnaireEventLog.Event.SCORED, run=str(run.pk))
 
 

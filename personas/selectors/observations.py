@@ -18,3 +18,21 @@ def observation_timeline(subject: SubjectProfile, *, limit: int = 50) -> list[Ob
 def observations_since(subject: SubjectProfile, since: datetime) -> QuerySet[Observation]:
     """Observations recorded at or after ``since`` (a persona's overlay reads these)."""
     return Observation.objects.filter(subject=subject, created_at__gte=since).order_by("-created_at")
+
+
+def observations_filtered(
+    subject: SubjectProfile,
+    *,
+    observation_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Observation]:
+    """The API list: one subject's observations, optionally of one type and in [since, until)."""
+    observations = Observation.objects.filter(subject=subject)
+    if observation_type:
+        observations = observations.filter(observation_type=observation_type)
+    if since is not None:
+        observations = observations.filter(created_at__gte=since)
+    if until is not None:
+        observations = observations.filter(created_at__lt=until)
+    return observations
