@@ -431,9 +431,8 @@ class ReplyStream:
             content, flags["canary_leak"] = REFUSAL, True
             error = None
         else:
-            # Only what the client was sent (or could have been): never the held-back tail of
-            # an unfinished reply, which might be the start of the canary.
-            content = self.text if finished else self.text[:sent]
+            # Everything that arrived (the held-back tail included: it holds no whole canary).
+            content = self.text
         if error:
             flags["error"] = error
             if not content:

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("questionnaires.api_urls")),
     path("", include("assessments.api_urls")),
     path("", include("personas.api_urls")),
+    path("", include("chat.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("assessments.urls")),
     path("", include("personas.urls")),
+    path("", include("chat.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
