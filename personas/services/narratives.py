@@ -368,13 +368,12 @@ def trait_descriptions() -> list[TraitDescription]:
     """Every trait dimension of every questionnaire's analysis model, as mindscape paths
     (Big Five → ``big_five.<domain>[.facets.<facet>].score``, DISC → ``disc.<x>.score``,
     anything else → ``questionnaires.<questionnaire>.<dimension>.score``)."""
-    from questionnaires.models import Questionnaire, TraitDimension
+    from questionnaires.models import QuestionnaireVersion, TraitDimension
 
-    models_by_id: dict[int, list[str]] = {}
-    for slug, model_id in Questionnaire.objects.filter(default_analysis_model__isnull=False).values_list(
-        "slug", "default_analysis_model_id"
-    ):
-        models_by_id.setdefault(model_id, []).append(slug)
+    models_by_id: dict[int, set[str]] = {}
+    pairs = QuestionnaireVersion.objects.values_list("questionnaire__slug", "analysis_model_id").distinct()
+    for slug, model_id in pairs:
+        models_by_id.setdefault(model_id, set()).add(slug)
     dimensions = (
         TraitDimension.objects.filter(analysis_model_id__in=models_by_id)
         .select_related("parent")
