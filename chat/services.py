@@ -362,7 +362,6 @@ class ReplyStream:
 
     def _run(self) -> Iterator[tuple[str, object]]:
         canary = self.conversation.canary
-        hold = len(canary)
         sent = 0  # characters of self.text already yielded
         model_name = prompt_tokens = completion_tokens = None
         error: str | None = None
@@ -393,7 +392,7 @@ class ReplyStream:
                 if time.monotonic() > deadline:
                     error = "The reply took too long and was cut short."
                     break
-                safe_end = max(sent, len(self.text) - hold)
+                safe_end = max(sent, _safe_end(self.text, canary))
                 if safe_end > sent:
                     piece, sent = self.text[sent:safe_end], safe_end
                     yield ("token", piece)
@@ -447,6 +446,15 @@ class ReplyStream:
             flags=flags,
         )
         return self.assistant_message
+
+
+def _safe_end(text: str, canary: str) -> int:
+    """How much of ``text`` may be sent: all of it but a tail that could begin the canary."""
+    lowered, prefix = text.lower(), canary.lower()
+    for k in range(min(len(prefix) - 1, len(lowered)), 0, -1):
+        if lowered.endswith(prefix[:k]):
+            return len(text) - k
+    return len(text)
 
 
 def _leaks(text: str, canary: str) -> bool:
