@@ -74,7 +74,8 @@ class RebuildQueuedSerializer(serializers.Serializer):
 
 def _representation(subject: SubjectProfile, mindscape: Mindscape | None) -> dict[str, Any]:
     if mindscape is None:
-        return {"subject_id": subject.pk, "traits": {}, "sources": {}, "version": 0, "updated_at": None}
+        empty = {"subject_id": subject.pk, "traits": {}, "sources": {}, "version": 0, "updated_at": None}
+        return MindscapeSerializer(empty).data
     return MindscapeSerializer(mindscape).data
 
 

@@ -112,7 +112,9 @@ def _parse_items(data: Any) -> tuple[list[services.NewObservation], bool]:
         if not serializer.is_valid():
             errors.update(_flatten(serializer.errors, prefix))
             continue
-        items.append(services.NewObservation(**serializer.validated_data))
+        item = services.NewObservation(**serializer.validated_data)
+        errors.update(services.observation_errors(item, prefix=prefix))  # report every item's problems
+        items.append(item)
     if errors:
         raise ValidationError(errors)
     return items, bulk
