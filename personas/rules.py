@@ -41,6 +41,15 @@ from typing import Any
 from personas.paths import MISSING, get_path
 
 CATEGORIES = ("voice", "values", "working_style", "energises", "drains", "communication", "other")
+CATEGORY_LABELS = {
+    "voice": "Voice",
+    "values": "Values",
+    "working_style": "Working style",
+    "energises": "Energises",
+    "drains": "Drains",
+    "communication": "Communication",
+    "other": "Other",
+}
 PRIORITIES = ("high", "medium", "low")
 ACTION_TYPES = ("suggestion", "template")
 OPERATORS = ("equals", "not_equals", "in", "gt", "gte", "lt", "lte", "between", "exists")
