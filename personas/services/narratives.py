@@ -158,7 +158,7 @@ def clean_trait_path(value: Any, errors: dict[str, list[str]], *, field: str = "
     return path
 
 
-def _clean_narrative(
+def narrative_clean(
     *,
     narrative_type: Any,
     raw_text: Any,
@@ -227,7 +227,7 @@ def narrative_create(
     created_by=None,
 ) -> Narrative:
     """Save a narrative and enqueue its embedding; raises NarrativeInvalid (nothing written)."""
-    data = _clean_narrative(
+    data = narrative_clean(
         narrative_type=narrative_type,
         raw_text=raw_text,
         curated_text=curated_text,
@@ -274,7 +274,7 @@ def narrative_update(
     merged = {name: (getattr(locked, name) if value is _UNSET else value) for name, value in given.items()}
     if merged["tags"] is not None and not isinstance(merged["tags"], str):
         merged["tags"] = list(merged["tags"])
-    data = _clean_narrative(**merged)
+    data = narrative_clean(**merged)
     old_text = locked.text
     for name, value in data.items():
         setattr(locked, name, value)
@@ -496,7 +496,7 @@ def clear_description_cache() -> None:
 # --------------------------------------------------------------------------- trait links
 
 
-def _clean_link(*, trait_path: Any, link_type: Any, confidence: Any, metadata: Any) -> dict[str, Any]:
+def trait_link_clean(*, trait_path: Any, link_type: Any, confidence: Any, metadata: Any) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     path = clean_trait_path(trait_path, errors)
     if not path and "trait_path" not in errors:
@@ -534,7 +534,9 @@ def trait_link_create(
 ) -> TraitNarrativeLink:
     """A link made by hand (status accepted). Raises TraitLinkInvalid, or TraitLinkExists when the
     narrative already links to this path with this type."""
-    data = _clean_link(trait_path=trait_path, link_type=link_type, confidence=confidence, metadata=metadata)
+    data = trait_link_clean(
+        trait_path=trait_path, link_type=link_type, confidence=confidence, metadata=metadata
+    )
     if created_by is not None:
         data["metadata"] = {**data["metadata"], "created_by": str(created_by.pk)}
     exists = TraitNarrativeLink.objects.filter(
@@ -575,7 +577,7 @@ def trait_link_update(
         else:
             locked.status = status
     try:
-        cleaned = _clean_link(
+        cleaned = trait_link_clean(
             trait_path=locked.trait_path,
             link_type=locked.link_type,
             confidence=locked.confidence if confidence is _UNSET else confidence,
