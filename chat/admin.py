@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from chat.models import Conversation, Message
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = (
+        "created_at",
+        "role",
+        "content",
+        "context_type",
+        "behavior",
+        "is_incomplete",
+        "is_mistake",
+        "feedback",
+    )
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("title", "owner", "persona", "started_at", "ended_at", "updated_at")
+    list_filter = ("ended_at",)
+    search_fields = ("title", "owner__username", "owner__email")
+    raw_id_fields = ("owner", "persona")
+    readonly_fields = ("canary", "created_at", "updated_at")
+    inlines = [MessageInline]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "conversation",
+        "role",
+        "context_type",
+        "behavior",
+        "is_mistake",
+        "feedback",
+    )
+    list_filter = ("role", "is_mistake", "is_incomplete", "feedback", "context_type", "behavior", "tone")
+    search_fields = ("content", "mistake_note")
+    raw_id_fields = ("conversation",)
+    date_hierarchy = "created_at"
