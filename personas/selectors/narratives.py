@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from pgvector.django import CosineDistance
@@ -42,16 +43,30 @@ class NarrativeSearch:
     model: str = ""
 
 
+def configured_embedding_model() -> str:
+    """The name of the embedding model configured now (what ``llm.embed`` stores beside vectors)."""
+    if settings.EMBEDDING_BASE_URL:
+        return settings.EMBEDDING_MODEL
+    from personai import embeddings
+
+    return embeddings.MODEL_NAME
+
+
 def _with_embedding_state(queryset: QuerySet[Narrative]) -> QuerySet[Narrative]:
-    """Leave the vector out (it is big) but say whether there is one: ``has_embedding``."""
+    """Leave the vector out (it is big) but say whether there is one (``has_embedding``) and
+    whether it is one of the configured model (``is_searchable``)."""
+    model = configured_embedding_model()
     return queryset.defer("embedding").annotate(
-        has_embedding=ExpressionWrapper(Q(embedding__isnull=False), output_field=BooleanField())
+        has_embedding=ExpressionWrapper(Q(embedding__isnull=False), output_field=BooleanField()),
+        is_searchable=ExpressionWrapper(
+            Q(embedding__isnull=False, embedding_model=model), output_field=BooleanField()
+        ),
     )
 
 
 def narratives_for_subject(subject: SubjectProfile) -> QuerySet[Narrative]:
     """The subject's narratives, newest first, with their links prefetched and ``has_embedding``
-    annotated (the vector itself is deferred)."""
+    and ``is_searchable`` annotated (the vector itself is deferred)."""
     return _with_embedding_state(
         Narrative.objects.filter(subject=subject).order_by("-created_at", "-id")
     ).prefetch_related("links")

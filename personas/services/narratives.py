@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from assessments.models import SubjectProfile
 from personai import llm
 from personai.outbox import enqueue
 from personas.models import Narrative, TraitNarrativeLink
+from personas.selectors.narratives import configured_embedding_model
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +75,6 @@ class TextChanged(Exception):  # noqa: N818
 
 
 # --------------------------------------------------------------------------- the embedding model
-
-
-def configured_embedding_model() -> str:
-    """The name of the embedding model configured now (what ``llm.embed`` stores beside vectors)."""
-    if settings.EMBEDDING_BASE_URL:
-        return settings.EMBEDDING_MODEL
-    from personai import embeddings
-
-    return embeddings.MODEL_NAME
 
 
 def text_hash(text: str) -> str:
