@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -46,6 +47,12 @@ class ApiKeyOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+KEY_FROM_KEY_MESSAGE = (
+    "API keys cannot create API keys: a key made that way would outlive the revocation of the "
+    "key that made it. Create keys while signed in, on your account page."
+)
+
+
 class ApiKeyListCreateApi(APIView):
     pagination_class = LimitOffsetPagination
 
@@ -79,12 +86,20 @@ class ApiKeyListCreateApi(APIView):
     @extend_schema(
         operation_id="api_keys_create",
         summary="Create an API key",
-        description="The response holds the full key once; only its hash is stored.",
+        description=(
+            "The response holds the full key once; only its hash is stored. Only a signed-in "
+            "session can create keys: a request authenticated by an API key gets 403."
+        ),
         request=InputSerializer,
-        responses={201: CreatedSerializer},
+        responses={
+            201: CreatedSerializer,
+            403: OpenApiResponse(description="Authenticated with an API key (use a browser session)."),
+        },
         tags=["accounts"],
     )
     def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiKey):
+            raise PermissionDenied(KEY_FROM_KEY_MESSAGE)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

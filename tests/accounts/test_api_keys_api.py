@@ -31,11 +31,23 @@ def test_creating_a_key_returns_it_once(api_client, user):
     assert "hashed_key" not in listed[0]
 
 
-def test_a_key_can_create_another_key(api_client, user, raw_key):
+def test_a_key_cannot_create_another_key(api_client, user, raw_key):
+    # A key made by a key would outlive the revocation of its parent.
     response = api_client.post(LIST, {"name": "second"}, format="json", **api_key_header(raw_key))
 
-    assert response.status_code == 201
-    assert ApiKey.objects.filter(user=user).count() == 2
+    assert response.status_code == 403
+    assert "signed in" in response.json()["detail"]
+    assert ApiKey.objects.filter(user=user).count() == 1
+
+
+def test_a_key_can_still_list_and_revoke_keys(api_client, user, raw_key):
+    other, _ = services.api_key_create(user=user, name="other")
+
+    listed = api_client.get(LIST, **api_key_header(raw_key))
+    revoked = api_client.delete(f"{LIST}{other.pk}/", **api_key_header(raw_key))
+
+    assert listed.status_code == 200 and len(listed.json()["results"]) == 2
+    assert revoked.status_code == 204
 
 
 @pytest.mark.parametrize("payload", [{}, {"name": ""}, {"name": "   "}, {"name": "x" * 101}])
