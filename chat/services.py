@@ -253,15 +253,23 @@ def _prototypes() -> analysis.Prototypes:
     return found
 
 
-def message_analyse(text: str) -> tuple[analysis.Analysis | None, list[float] | None]:
-    """The analysis of ``text`` and its vector; (None, None) when embeddings are unavailable."""
+@dataclass(frozen=True)
+class Analysed:
+    result: analysis.Analysis | None
+    vector: list[float] | None = None
+    model: str = ""
+
+
+def message_analyse(text: str) -> Analysed:
+    """The analysis of ``text`` with its vector; no result when embeddings are unavailable."""
     try:
         prototypes = _prototypes()
-        vector = llm.embed([text]).vectors[0]
+        embedded = llm.embed([text])
     except LLMError as exc:
         log.warning("Message analysis skipped (embeddings unavailable): %s", exc)
-        return None, None
-    return analysis.analyse(text, vector, prototypes), vector
+        return Analysed(None)
+    vector = embedded.vectors[0]
+    return Analysed(analysis.analyse(text, vector, prototypes), vector, embedded.model)
 
 
 # --------------------------------------------------------------------------- prompt
@@ -316,13 +324,25 @@ def _memories_prompt(persona: Persona, hits) -> str:
     return "\n".join(lines)
 
 
-def _retrieve(persona: Persona, query: str):
-    """Top narratives of the persona's own subject only; [] when search is unavailable."""
-    from personas.selectors.narratives import narrative_search
+def _retrieve(persona: Persona, query: str, analysed: Analysed):
+    """Top narratives of the persona's own subject only; [] when search is unavailable.
+
+    The message's vector from the analysis is reused when the selector takes one."""
+    from personas.selectors import narratives as narrative_selectors
 
     k = int(setting("CHAT_RETRIEVAL_K", 3))
+    by_vector = getattr(narrative_selectors, "narrative_search_vector", None)
     try:
-        found = narrative_search(subject=persona.subject, query=query, k=k)
+        if by_vector is not None and analysed.vector is not None:
+            found = by_vector(
+                subject=persona.subject,
+                vector=analysed.vector,
+                model=analysed.model,
+                k=k,
+                count_pending=False,
+            )
+        else:
+            found = narrative_selectors.narrative_search(subject=persona.subject, query=query, k=k)
     except LLMError as exc:
         log.warning("Narrative retrieval skipped: %s", exc)
         return []
@@ -573,7 +593,8 @@ def message_send(*, conversation: Conversation, content: str, user) -> ReplyStre
     persona = persona_check(conversation)
     _budget_check(user)
     _rate_limit_check(user)
-    result, _vector = message_analyse(text)
+    analysed = message_analyse(text)
+    result = analysed.result
     with transaction.atomic():
         user_message = Message.objects.create(
             conversation=conversation,
@@ -591,16 +612,19 @@ def message_send(*, conversation: Conversation, content: str, user) -> ReplyStre
             flags={"scores": result.scores, "sensitive_topic": result.sensitive_topic} if result else {},
         )
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-    return reply_prepare(conversation=conversation, persona=persona, user_message=user_message, result=result)
+    return reply_prepare(
+        conversation=conversation, persona=persona, user_message=user_message, analysed=analysed
+    )
 
 
 def reply_prepare(
-    *, conversation: Conversation, persona: Persona, user_message: Message, result: analysis.Analysis | None
+    *, conversation: Conversation, persona: Persona, user_message: Message, analysed: Analysed
 ) -> ReplyStream:
     """Build the prompt for answering ``user_message`` (also used by Retry after a failure)."""
+    result = analysed.result
     retrieved = []
     if result is not None and result.needs_knowledge:
-        retrieved = _retrieve(persona, user_message.content)
+        retrieved = _retrieve(persona, user_message.content, analysed)
         if retrieved:
             PersonaNarrativeUsage.objects.bulk_create(
                 [
@@ -670,8 +694,10 @@ def message_retry(*, conversation: Conversation, user) -> ReplyStream:
         user_message = last
     _budget_check(user)
     _rate_limit_check(user)
-    result, _ = message_analyse(user_message.content)
-    return reply_prepare(conversation=conversation, persona=persona, user_message=user_message, result=result)
+    analysed = message_analyse(user_message.content)
+    return reply_prepare(
+        conversation=conversation, persona=persona, user_message=user_message, analysed=analysed
+    )
 
 
 def reply_collect(reply: ReplyStream) -> tuple[Message | None, str | None]:
