@@ -90,8 +90,17 @@ class MindscapeConflict(MindscapeError):
 
 
 def mindscape_rebuild_enqueue(*, subject_id) -> outbox.OutboxTask:
-    """Ask for a rebuild after the current transaction commits (one pending per subject)."""
-    return outbox.enqueue(REBUILD_TASK, {"subject_id": str(subject_id)}, dedupe_key=f"mindscape:{subject_id}")
+    """Ask for a rebuild after the current transaction commits (one pending per subject).
+
+    The dedupe key hands back a rebuild that is already *running*, which may have read its
+    inputs before this transaction's data: then one follow-up is queued under a second key, so
+    the change is never left out (at most one running and one follow-up per subject).
+    """
+    payload = {"subject_id": str(subject_id)}
+    task = outbox.enqueue(REBUILD_TASK, payload, dedupe_key=f"mindscape:{subject_id}")
+    if task.status == outbox.OutboxTask.Status.IN_PROGRESS:
+        task = outbox.enqueue(REBUILD_TASK, payload, dedupe_key=f"mindscape:{subject_id}:again")
+    return task
 
 
 def on_run_scored(sender, *, run: AnalysisRun, subject_id, **kwargs) -> None:
@@ -241,12 +250,15 @@ def mindscape_rebuild(*, subject_id) -> Mindscape | None:
     Idempotent: the same inputs give the same traits, and the version moves only when the
     traits change. Paths set by hand survive. None if the subject no longer exists.
     """
-    subject = SubjectProfile.objects.filter(pk=subject_id).first()
-    if subject is None:
-        return None
-    traits, sources = compute_tree(subject)
-    now = timezone.now()
     with transaction.atomic():
+        # One rebuild of a subject at a time, each reading its inputs under the lock: a slower
+        # rebuild that read older data can never write over a newer one. (NO KEY UPDATE: rows
+        # referring to the subject can still be inserted meanwhile.)
+        subject = SubjectProfile.objects.select_for_update(no_key=True).filter(pk=subject_id).first()
+        if subject is None:
+            return None
+        traits, sources = compute_tree(subject)
+        now = timezone.now()
         mindscape = Mindscape.objects.select_for_update().filter(subject=subject).first()
         if mindscape is None:
             try:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils.dateformat import format as format_date
 
 from personas import paths
 
@@ -58,6 +60,16 @@ def _number(value: float | int) -> str:
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
 
+def _datetime(text: str) -> datetime | None:
+    """An ISO date-time as written in content (``2026-03-02T09:30:00+01:00``), else None."""
+    if len(text) < 16 or text[4:5] != "-" or "T" not in text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def value_text(value: Any) -> str:
     """A leaf value as short text: numbers rounded, lists joined, objects as compact JSON."""
     if value is None or value == {} or value == []:
@@ -65,6 +77,9 @@ def value_text(value: Any) -> str:
     if isinstance(value, bool | int | float):
         return _number(value)
     if isinstance(value, str):
+        moment = _datetime(value)
+        if moment is not None:
+            return format_date(moment, "j M Y, H:i") + (f" ({moment:%z})" if moment.utcoffset() else "")
         return value if len(value) <= TEXT_CHARS else value[: TEXT_CHARS - 1] + "…"
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
         text = ", ".join(value_text(item) for item in value)

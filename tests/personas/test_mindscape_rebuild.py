@@ -333,3 +333,19 @@ def test_a_rebuild_keeps_a_pending_one_per_subject(user):
         )
 
     assert OutboxTask.objects.filter(task_type="personas.rebuild_mindscape").count() == 1
+
+
+def test_a_change_while_a_rebuild_runs_queues_exactly_one_follow_up(user):
+    subject = assessment_services.subject_get_or_create_for_user(user=user)
+    running = mindscapes.mindscape_rebuild_enqueue(subject_id=subject.pk)
+    OutboxTask.objects.filter(pk=running.pk).update(status=OutboxTask.Status.IN_PROGRESS)
+
+    for _ in range(2):
+        observations.observation_create(
+            subject=subject, observation_type="work_session", content={"duration_minutes": 5}
+        )
+
+    keys = sorted(
+        OutboxTask.objects.filter(task_type="personas.rebuild_mindscape").values_list("dedupe_key", flat=True)
+    )
+    assert keys == [f"mindscape:{subject.pk}", f"mindscape:{subject.pk}:again"]
