@@ -76,7 +76,8 @@ def _encode(kind: str, payload) -> bytes:
     if kind == "token":
         return sse("token", {"text": payload})
     if kind == "done":
-        return sse("done", {"message": message_data(payload)})
+        conversation = {"id": str(payload.conversation_id), "title": payload.conversation.title}
+        return sse("done", {"message": message_data(payload), "conversation": conversation})
     detail, message = payload
     return sse("error", {"detail": detail, "message": message_data(message) if message else None})
 

@@ -120,6 +120,13 @@
         } else if (name === "done" || name === "error") {
           finished = true;
           if (name === "error") showStatus(data.detail, true);
+          if (data.conversation && data.conversation.title) {
+            var heading = document.getElementById("chat-heading");
+            if (heading && heading.textContent !== data.conversation.title) {
+              document.title = document.title.replace(heading.textContent, data.conversation.title);
+              heading.textContent = data.conversation.title;
+            }
+          }
           if (data.message) replaceWithServer(reply.article, data.message.id);
           else if (reply) reply.article.remove();
         }
