@@ -5,6 +5,10 @@
  *       copies the text (or value) of the element matched by the selector and says "Copied".
  *   <form data-confirm="Revoke this key?"> … </form>
  *       asks for confirmation before the form is submitted (also for htmx-driven forms).
+ *   <button type="button" data-print>Print</button>
+ *       opens the browser's print dialog.
+ *
+ * No inline handlers (onclick="…") anywhere: the Content-Security-Policy forbids them.
  */
 (function () {
   "use strict";
@@ -91,6 +95,13 @@
       );
     } else {
       showResult(button, copyWithSelection(target, text) ? "Copied" : "Press Ctrl+C to copy");
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+    if (button) {
+      window.print();
     }
   });
 
