@@ -41,17 +41,17 @@ KEY_ORDER = [
     "name",
     "description",
     "author",
+    "type",
+    "trait",
+    "operator",
+    "value",
+    "category",
     "priority",
     "conditions",
     "all",
     "any",
     "not",
-    "type",
-    "trait",
-    "operator",
-    "value",
     "actions",
-    "category",
     "template",
 ]
 
@@ -315,6 +315,8 @@ class MapperConfigAdmin(admin.ModelAdmin):
             "subject": mindscape.subject,
             "mindscape_version": mindscape.version,
             "evaluation": evaluation,
+            # Fired rules first (each group still by priority, then configuration order).
+            "outcomes": sorted(evaluation.outcomes, key=lambda outcome: not outcome.fired),
             "guidance": [
                 (rules.CATEGORY_LABELS.get(category, category), actions)
                 for category, actions in evaluation.actions_by_category().items()
