@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from urllib.parse import urlencode
 
@@ -83,6 +84,24 @@ async def drive(scope, body, *, disconnect_after_tokens: int | None = None, time
     return status, chunks
 
 
+def run(coroutine):
+    """asyncio.run in a fresh thread (Playwright may have left an event loop in this one)."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def test_asgi_stream_sends_tokens_as_they_arrive(chat_llm, user, settings):
     conversation = conversation_for(user)
     with SlowFakeServer(reply=" ".join(f"a{i}" for i in range(10)), delay=0.1) as slow:
@@ -94,7 +113,7 @@ def test_asgi_stream_sends_tokens_as_they_arrive(chat_llm, user, settings):
         scope, body = scope_for(
             user, f"/chat/{conversation.pk}/stream/", urlencode({"content": "Hi!"}).encode()
         )
-        status, chunks = asyncio.run(drive(scope, body))
+        status, chunks = run(drive(scope, body))
     assert status == 200
     token_times = [at for at, chunk in chunks if b"event: token" in chunk]
     assert len(token_times) >= 8
@@ -122,7 +141,7 @@ def test_asgi_disconnect_cancels_and_saves_the_partial(chat_llm, user, settings)
             user, f"/chat/{conversation.pk}/stream/", urlencode({"content": "Go"}).encode()
         )
         started = time.monotonic()
-        status, _ = asyncio.run(drive(scope, body, disconnect_after_tokens=3))
+        status, _ = run(drive(scope, body, disconnect_after_tokens=3))
         assert time.monotonic() - started < 5  # the request ended when the client left
         deadline = time.monotonic() + 10
         while not Message.objects.filter(role="assistant").exists() and time.monotonic() < deadline:
