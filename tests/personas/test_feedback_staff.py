@@ -219,3 +219,38 @@ def test_anonymous_is_sent_to_log_in(client, feedback):
     response = client.get("/staff/feedback/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+# --------------------------------------------------------------------------- query counts
+
+
+def count_queries(callable_) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = callable_()
+    assert response.status_code == 200
+    return len(captured)
+
+
+def add_rows(user, count: int) -> None:
+    mapper = fx.mapper("bulk-mapper", active=True)
+    subject = subject_get_or_create_for_user(user=user)
+    for index in range(count):
+        fx.feedback_on(
+            fx.persona_for(subject, mapper), rating=1 + index % 5, created_by=user, comment=f"c{index}"
+        )
+
+
+def test_page_and_api_cost_the_same_queries_for_more_rows(client, staff, user, feedback):
+    client.force_login(staff)
+    api = staff_client(staff)
+    client.get("/staff/feedback/")  # warm caches (content types, sessions)
+    page_few = count_queries(lambda: client.get("/staff/feedback/"))
+    api_few = count_queries(lambda: api.get("/api/v1/feedback/"))
+    add_rows(user, 20)
+    page_more = count_queries(lambda: client.get("/staff/feedback/"))
+    api_more = count_queries(lambda: api.get("/api/v1/feedback/"))
+    assert page_more == page_few <= 8
+    assert api_more == api_few <= 4
