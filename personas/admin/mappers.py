@@ -101,6 +101,12 @@ class MapperConfigForm(forms.ModelForm):
             )
         return config_id
 
+    def clean_persona_ttl_hours(self) -> int:
+        hours = self.cleaned_data["persona_ttl_hours"]
+        if not 1 <= hours <= services.MAX_TTL_HOURS:
+            raise ValidationError(f"A whole number of hours from 1 to {services.MAX_TTL_HOURS}.")
+        return hours
+
     def clean_configuration(self) -> Any:
         configuration = self.cleaned_data["configuration"]
         problems = validate_configuration(configuration)

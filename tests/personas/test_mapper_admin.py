@@ -68,6 +68,16 @@ def test_an_invalid_configuration_shows_errors_by_path_and_saves_nothing(admin_c
     assert MapperConfig.objects.count() == 0
 
 
+def test_a_zero_ttl_is_a_form_error(admin_client):
+    response = admin_client.post(
+        f"{CHANGELIST}add/",
+        {"config_id": "test-mapper", "persona_ttl_hours": 0, "configuration": json.dumps(fx.configuration())},
+    )
+    assert response.status_code == 200
+    assert "A whole number of hours from 1 to" in response.content.decode()
+    assert MapperConfig.objects.count() == 0
+
+
 def test_the_editor_shows_pretty_printed_json_in_a_monospace_textarea(admin_client):
     mapper = fx.mapper()
     html = admin_client.get(change_url(mapper)).content.decode()
