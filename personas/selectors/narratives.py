@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from pgvector.django import CosineDistance
 
 from assessments.models import SubjectProfile
@@ -64,12 +64,19 @@ def _with_embedding_state(queryset: QuerySet[Narrative]) -> QuerySet[Narrative]:
     )
 
 
+def _links_by_confidence() -> Prefetch:
+    return Prefetch(
+        "links",
+        queryset=TraitNarrativeLink.objects.order_by(F("confidence").desc(nulls_last=True), "trait_path"),
+    )
+
+
 def narratives_for_subject(subject: SubjectProfile) -> QuerySet[Narrative]:
     """The subject's narratives, newest first, with their links prefetched and ``has_embedding``
     and ``is_searchable`` annotated (the vector itself is deferred)."""
     return _with_embedding_state(
         Narrative.objects.filter(subject=subject).order_by("-created_at", "-id")
-    ).prefetch_related("links")
+    ).prefetch_related(_links_by_confidence())
 
 
 def narratives_filtered(
@@ -90,7 +97,7 @@ def narrative_for_user(user, narrative_id) -> Narrative:
             Narrative.objects.filter(subject__in=subject_selectors.subjects_visible_to(user))
         )
         .select_related("subject")
-        .prefetch_related("links")
+        .prefetch_related(_links_by_confidence())
         .get(pk=narrative_id)
     )
 
