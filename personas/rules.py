@@ -67,6 +67,8 @@ PLACEHOLDER_RE = re.compile(r"\{(" + PATH_PATTERN + r")\}")
 PASS = "✓"
 FAIL = "✗"
 UNKNOWN = "unknown"
+MAX_SHOWN_CHARS = 120  # a string value in a reason is cut after this many characters
+MAX_SHOWN_ITEMS = 12  # and a list after this many items
 
 _SYMBOLS = {
     "gt": ">",
@@ -167,11 +169,19 @@ def format_value(value: Any, *, for_text: bool = False) -> str:
         rounded = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         return str(int(rounded)) if rounded == rounded.to_integral_value() else str(rounded)
     if isinstance(value, str):
-        return value if for_text else json.dumps(value, ensure_ascii=False)
+        if for_text:
+            return value
+        shown = value if len(value) <= MAX_SHOWN_CHARS else value[: MAX_SHOWN_CHARS - 1] + "…"
+        return json.dumps(shown, ensure_ascii=False)
     if isinstance(value, list | tuple):
         if for_text and not all(_is_scalar(item) for item in value):
             return UNKNOWN
-        inner = ", ".join(format_value(item, for_text=for_text) for item in value)
+        # Scalars only (no recursion into nested lists); long lists are cut in reasons.
+        items = value if for_text else value[:MAX_SHOWN_ITEMS]
+        parts = [format_value(item, for_text=for_text) if _is_scalar(item) else "…" for item in items]
+        if len(items) < len(value):
+            parts.append(f"… {len(value) - len(items)} more")
+        inner = ", ".join(parts)
         return inner if for_text else f"[{inner}]"
     return UNKNOWN if for_text else "an object"
 

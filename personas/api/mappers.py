@@ -226,9 +226,15 @@ def _staff_only(request: Request, what: str) -> None:
         raise PermissionDenied(f"Only staff can {what}.")
 
 
-def _detail(mapper: MapperConfig) -> dict:
+STAFF_ONLY_METADATA = ("activated_by",)
+
+
+def _detail(mapper: MapperConfig, user) -> dict:
     mapper.feedback_stats = selectors.mapper_feedback_stats(mapper).as_dict()
-    return MapperDetailSerializer(mapper).data
+    data = MapperDetailSerializer(mapper).data
+    if not user.is_staff:
+        data["metadata"] = {k: v for k, v in (data["metadata"] or {}).items() if k not in STAFF_ONLY_METADATA}
+    return data
 
 
 def _service_error(exc: services.MapperError) -> Exception:
@@ -307,7 +313,7 @@ class MapperListCreateApi(APIView):
             )
         except services.MapperError as exc:
             raise _service_error(exc) from None
-        return Response(_detail(mapper), status=status.HTTP_201_CREATED)
+        return Response(_detail(mapper, request.user), status=status.HTTP_201_CREATED)
 
 
 class MapperDetailApi(APIView):
@@ -319,7 +325,7 @@ class MapperDetailApi(APIView):
         tags=[MAPPERS],
     )
     def get(self, request: Request, mapper_id: UUID) -> Response:
-        return Response(_detail(_mapper_or_404(request.user, mapper_id)))
+        return Response(_detail(_mapper_or_404(request.user, mapper_id), request.user))
 
 
 class MapperActivateApi(APIView):
@@ -347,7 +353,7 @@ class MapperActivateApi(APIView):
             mapper = services.mapper_activate(mapper=mapper, activated_by=request.user)
         except services.MapperError as exc:
             raise _service_error(exc) from None
-        return Response(_detail(mapper))
+        return Response(_detail(mapper, request.user))
 
 
 class MapperDeprecateApi(APIView):
@@ -362,7 +368,7 @@ class MapperDeprecateApi(APIView):
     def post(self, request: Request, mapper_id: UUID) -> Response:
         _staff_only(request, "deprecate mapper versions")
         mapper = services.mapper_deprecate(mapper=_mapper_or_404(request.user, mapper_id))
-        return Response(_detail(mapper))
+        return Response(_detail(mapper, request.user))
 
 
 class MapperDryRunApi(APIView):

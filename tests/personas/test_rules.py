@@ -309,3 +309,15 @@ def test_the_engine_imports_nothing_from_django():
         "typing",
         "personas.paths",
     }
+
+
+def test_long_values_are_cut_in_reasons_and_nested_lists_are_not_walked():
+    held, reason = check_trait(check("x", "in", list(range(40))), {"x": 100})
+    assert held is False
+    assert reason == "x = 100, not one of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … 28 more] ✗"
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    assert format_value({"a": 1}) == "an object"
+    assert format_value(deep) == "[…]"
+    assert len(format_value("y" * 1000)) == rules.MAX_SHOWN_CHARS + 2  # quotes around it
