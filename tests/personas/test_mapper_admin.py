@@ -235,3 +235,4 @@ def test_the_feedback_admin_lists_and_filters(admin_client, user):
     assert "Very like me" in html and "Not me at all" not in html
     assert admin_client.get(f"/admin/personas/feedback/{feedback.pk}/change/").status_code == 200
     assert admin_client.get("/admin/personas/feedback/add/").status_code == 403
+    assert 'href="/staff/feedback/"' in html and 'href="/api/v1/feedback/export.csv"' in html
