@@ -136,7 +136,8 @@ class MindscapeApi(APIView):
             "Carries the version you read (`version`, or `If-Match`). A stale version is refused with 409 "
             "and the current version and traits, never overwritten. Paths are 1–8 segments of "
             "`[a-z0-9_]+`, at most 200 characters; values are JSON of at most 16 KB. Paths set here are "
-            "recorded as `manual` and survive rebuilds."
+            "recorded as `manual` and survive rebuilds; a computed path that is unset comes back "
+            "with the next rebuild."
         ),
         parameters=[
             OpenApiParameter(
