@@ -112,7 +112,8 @@ def test_feedback_counts_for_a_version_whose_persona_lost_its_mapper_link(user):
 def test_who_activated_a_version_is_for_staff_only(user, staff):
     draft = fx.mapper()
     client_for(staff).post(f"/api/v1/mappers/{draft.pk}/activate/")
-    assert client_for(staff).get(f"/api/v1/mappers/{draft.pk}/").json()["metadata"]["activated_by"] == str(staff.pk)
+    metadata = client_for(staff).get(f"/api/v1/mappers/{draft.pk}/").json()["metadata"]
+    assert metadata["activated_by"] == str(staff.pk)
     seen = client_for(user).get(f"/api/v1/mappers/{draft.pk}/").json()["metadata"]
     assert "activated_by" not in seen and "activated_at" in seen
 
