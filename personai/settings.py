@@ -319,6 +319,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several personas models have a field named "status" with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "PersonaStatusEnum": "personas.models.Persona.Status",
+        "MapperConfigStatusEnum": "personas.models.MapperConfig.Status",
+        "TraitLinkStatusEnum": "personas.models.TraitNarrativeLink.Status",
+    },
     # The ApiKeyAuth security scheme (and each operation's security list) comes from the
     # authentication extension in accounts/schema.py.
 }
