@@ -56,6 +56,8 @@ def load_builtin_mapper(path: Path) -> LoadResult:
     config_id = document["config_id"]
     digest = content_hash(document)
     with transaction.atomic():
+        # Two loaders at once (make run beside a test run) must not both add a version.
+        mapper_services.lock_config_id(config_id)
         latest_builtin = (
             MapperConfig.objects.filter(config_id=config_id, metadata__builtin_file=path.name)
             .order_by("-version")

@@ -73,7 +73,7 @@ def _check_input(
         raise MapperConfigInvalid(errors)
 
 
-def _lock_config_id(config_id: str) -> None:
+def lock_config_id(config_id: str) -> None:
     """Serialise version numbering and activation per config_id, even before its first row exists."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"personas.mapper:{config_id}"])
@@ -91,7 +91,7 @@ def mapper_create(
     """The next version of ``config_id`` as a draft. Invalid input raises MapperConfigInvalid and
     writes nothing."""
     _check_input(config_id=config_id, configuration=configuration, persona_ttl_hours=persona_ttl_hours)
-    _lock_config_id(config_id)
+    lock_config_id(config_id)
     latest = MapperConfig.objects.filter(config_id=config_id).aggregate(latest=Max("version"))["latest"]
     return MapperConfig.objects.create(
         config_id=config_id,
@@ -136,7 +136,7 @@ def mapper_activate(*, mapper: MapperConfig, activated_by=None) -> MapperConfig:
     in one transaction. Already active → unchanged."""
     try:
         with transaction.atomic():
-            _lock_config_id(mapper.config_id)
+            lock_config_id(mapper.config_id)
             rows = {
                 row.pk: row
                 for row in MapperConfig.objects.select_for_update().filter(config_id=mapper.config_id)

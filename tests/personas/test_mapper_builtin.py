@@ -141,3 +141,31 @@ def test_a_staff_activated_version_survives_an_unchanged_reload(db):
 
     assert not again.created
     assert mapper_active().pk == staff_version.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_loaders_at_once_add_one_version():
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            barrier.wait()
+            load_builtin_mappers()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not errors, errors
+    assert list(MapperConfig.objects.values_list("version", "status")) == [(1, "active")]
