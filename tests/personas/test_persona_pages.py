@@ -36,6 +36,7 @@ def test_a_ready_persona_shows_illustration_description_facts_and_sources(user_c
     assert '<details class="persona-prompt">' in html and "You are a test persona." in html
     assert f'action="/personas/{persona.pk}/feedback/"' in html
     assert "hx-trigger" not in html  # nothing to poll
+    assert 'action="/chat/new/"' in html and f'name="persona" value="{persona.pk}"' in html
 
 
 def test_a_generating_persona_polls_its_status(user_client, subject):
