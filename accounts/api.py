@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import ApiKey
+from personai.pagination import BoundedLimitOffsetPagination
+from personai.validation import StrictCharField
 
 
 class MeApi(APIView):
@@ -54,10 +55,10 @@ KEY_FROM_KEY_MESSAGE = (
 
 
 class ApiKeyListCreateApi(APIView):
-    pagination_class = LimitOffsetPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=services.NAME_MAX_LENGTH)
+        name = StrictCharField(max_length=services.NAME_MAX_LENGTH)  # a number is not a name
 
         class Meta:
             ref_name = "ApiKeyCreate"

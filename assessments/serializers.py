@@ -17,6 +17,7 @@ from assessments.models import (
     AnalysisRun,
     AssessmentSession,
 )
+from personai.validation import StrictCharField
 
 # --------------------------------------------------------------------------- shared
 
@@ -109,7 +110,7 @@ class SessionCreateSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="Version number; default: the active version."
     )
-    locale = serializers.CharField(
+    locale = StrictCharField(
         required=False, max_length=10, help_text="Locale of the texts, e.g. de; default: the questionnaire's."
     )
 
@@ -259,7 +260,7 @@ class ComponentsSerializer(serializers.Serializer):
 class SurveyCreateSerializer(serializers.Serializer):
     questionnaire = serializers.SlugField(max_length=100)
     version = serializers.IntegerField(required=False, min_value=1, help_text="Default: the active version.")
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    title = StrictCharField(required=False, allow_blank=True, max_length=200, default="")
     closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     max_responses = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_RESPONSES_LIMIT, default=None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,9 +187,12 @@ def _coerce(question_type: str, value: Any) -> tuple[scoring.Answer, str | None]
         if isinstance(value, bool):
             return scoring.Answer(), "Enter a number."
         try:
-            return scoring.Answer(number=float(value)), None
-        except (TypeError, ValueError):
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer like 10**400
             return scoring.Answer(), "Enter a number."
+        if not math.isfinite(number):  # "1e400", "nan": not a number anyone answers
+            return scoring.Answer(), "Enter a number."
+        return scoring.Answer(number=number), None
     if question_type == "single_choice":
         if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
             return scoring.Answer(), "Choose one of the options."
@@ -196,9 +200,16 @@ def _coerce(question_type: str, value: Any) -> tuple[scoring.Answer, str | None]
     if question_type == "multi_choice":
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) for v in value):
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in value
+        ):
             return scoring.Answer(), "Choose options from the list."
-        return scoring.Answer(options=tuple(sorted({str(v) for v in value}))), None
+        keys = [str(v) for v in value]
+        if len(set(keys)) != len(keys):
+            # Merging them silently would hide a client bug; say which one came twice.
+            twice = sorted({key for key in keys if keys.count(key) > 1})
+            return scoring.Answer(), f"Choose each option once ({', '.join(twice)} came more than once)."
+        return scoring.Answer(options=tuple(sorted(keys))), None
     if question_type == "text":
         if not isinstance(value, str):
             return scoring.Answer(), "Enter some text."

@@ -298,7 +298,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "personai.schema.AutoSchema",  # documents the 400 every operation may give
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's JSON parser, refusing (400) deep nesting, NUL/lone surrogates and overflowing numbers.
     "DEFAULT_PARSER_CLASSES": ["personai.parsers.StrictJSONParser"],

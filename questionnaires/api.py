@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from personai.validation import StrictQuerySerializer
 from questionnaires import importing, selectors
 
 PUBLIC = (
@@ -131,7 +132,7 @@ class QuestionnaireListApi(generics.ListAPIView):
 class QuestionnaireDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    class QuerySerializer(serializers.Serializer):
+    class QuerySerializer(StrictQuerySerializer):
         version = serializers.IntegerField(
             required=False,
             min_value=1,
@@ -219,7 +220,7 @@ NOT_STAFF = _error("Authenticated, but not staff.")
 class QuestionnaireDocumentApi(APIView):
     permission_classes = [IsAdminUser]
 
-    class QuerySerializer(serializers.Serializer):
+    class QuerySerializer(StrictQuerySerializer):
         version = serializers.IntegerField(
             required=False,
             min_value=1,
@@ -280,7 +281,7 @@ class QuestionnaireDocumentApi(APIView):
 class QuestionnaireImportApi(APIView):
     permission_classes = [IsAdminUser]
 
-    class QuerySerializer(serializers.Serializer):
+    class QuerySerializer(StrictQuerySerializer):
         draft = serializers.BooleanField(
             required=False,
             default=False,
@@ -348,7 +349,14 @@ class QuestionnaireImportApi(APIView):
         tags=["questionnaires"],
     )
     def post(self, request: Request) -> Response:
-        publish = not _query(self.QuerySerializer, request)["draft"]
+        query = self.QuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            # This endpoint's `errors` is a list of "where: what" lines (InvalidSerializer).
+            return _invalid(
+                [f"?{name}: {message}" for name, messages in query.errors.items() for message in messages],
+                detail="A query parameter is invalid; nothing was imported.",
+            )
+        publish = not query.validated_data["draft"]
         document = request.data
         if not isinstance(document, dict):
             return _invalid(

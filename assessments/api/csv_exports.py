@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from assessments import exports, selectors, survey_exports
 from assessments.api.common import EXPORTS, NOT_FOUND, _error, _session_for_user, _survey_for_user
 from assessments.models import AssessmentSession
+from personai.validation import StrictQuerySerializer
 from questionnaires import selectors as questionnaire_selectors
 from questionnaires.models import QuestionnaireVersion
 
@@ -125,7 +126,7 @@ class SurveyExportApi(CsvExportApi):
 class QuestionnaireExportApi(CsvExportApi):
     permission_classes = [IsAdminUser]
 
-    class QuerySerializer(serializers.Serializer):
+    class QuerySerializer(StrictQuerySerializer):
         version = serializers.IntegerField(
             required=False,
             min_value=1,

@@ -28,6 +28,7 @@ from assessments.api.common import (
     _session_for_user,
 )
 from assessments.models import AnalysisReport, AnalysisRun, AssessmentSession
+from personai.validation import StrictQuerySerializer
 
 CONTENT_TYPES = {
     AnalysisReport.Format.MARKDOWN: "text/markdown; charset=utf-8",
@@ -64,7 +65,7 @@ def _report_run(session: AssessmentSession, run_id: UUID | None) -> AnalysisRun:
 
 
 class SessionReportApi(APIView):
-    class QuerySerializer(serializers.Serializer):
+    class QuerySerializer(StrictQuerySerializer):
         format = serializers.ChoiceField(
             choices=[(format.value, format.label) for format in reports.FORMATS],
             default=AnalysisReport.Format.MARKDOWN,

@@ -30,6 +30,7 @@ from assessments import cookies, selectors, services, throttle
 from assessments import serializers as out
 from assessments.api.common import Conflict, Gone, _available_locale, _error, _incomplete, _session_progress
 from assessments.models import AssessmentSession, Survey
+from personai.validation import StrictCharField
 
 RESPONDERS = "survey responders"
 ALREADY_ANSWERED = "You have already answered this survey. Thank you!"
@@ -67,7 +68,7 @@ class ResponderStartSerializer(serializers.Serializer):
         help_text="The token an earlier start returned, to resume; omit it to start as a new responder.",
         error_messages={"invalid": "responder_token must be the token this API gave you."},
     )
-    locale = serializers.CharField(
+    locale = StrictCharField(
         required=False, max_length=10, help_text="Locale of the texts, e.g. de; default: the questionnaire's."
     )
 

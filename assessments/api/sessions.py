@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +30,8 @@ from assessments.api.common import (
     _session_progress,
 )
 from assessments.models import AnalysisRun, AssessmentSession, TraitScore
+from personai.pagination import BoundedLimitOffsetPagination
+from personai.validation import StrictQuerySerializer
 
 # --------------------------------------------------------------------------- rendering helpers
 
@@ -97,9 +98,9 @@ def _scores(run: AnalysisRun, *, show_error: bool) -> dict:
 
 
 class SessionListCreateApi(APIView):
-    pagination_class = LimitOffsetPagination
+    pagination_class = BoundedLimitOffsetPagination
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(StrictQuerySerializer):
         status = serializers.ChoiceField(choices=AssessmentSession.Status.choices, required=False)
 
         class Meta:
@@ -231,7 +232,7 @@ RUN_PARAMETER = OpenApiParameter(
 )
 
 
-class RunQuerySerializer(serializers.Serializer):
+class RunQuerySerializer(StrictQuerySerializer):
     run = serializers.UUIDField(
         required=False, error_messages={"invalid": "run must be the id of a run (a UUID)."}
     )
@@ -266,7 +267,7 @@ class SessionScoresApi(APIView):
 
 
 class SessionRunsApi(APIView):
-    pagination_class = LimitOffsetPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
         operation_id="sessions_runs",

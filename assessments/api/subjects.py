@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,12 +12,13 @@ from rest_framework.views import APIView
 from assessments import selectors
 from assessments import serializers as out
 from assessments.api.common import NOT_FOUND, SUBJECTS, _subject_for_user
+from personai.pagination import BoundedLimitOffsetPagination
 
 # --------------------------------------------------------------------------- subjects
 
 
 class SubjectListApi(APIView):
-    pagination_class = LimitOffsetPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
         operation_id="subjects_list",

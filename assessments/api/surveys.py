@@ -9,7 +9,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +17,7 @@ from assessments import selectors, services
 from assessments import serializers as out
 from assessments.api.common import NOT_FOUND, SURVEYS, _error, _published_version, _survey_for_user
 from assessments.models import Survey
+from personai.pagination import BoundedLimitOffsetPagination
 
 # --------------------------------------------------------------------------- rendering helpers
 
@@ -40,7 +40,7 @@ def _survey(request: Request, survey: Survey) -> dict:
 
 
 class SurveyListCreateApi(APIView):
-    pagination_class = LimitOffsetPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
         operation_id="surveys_list",
