@@ -329,15 +329,36 @@ def session_missing_required(
     return [key for key in visible if key in required and key not in answers]
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Submission:
+    run: AnalysisRun
+    accepted_now: bool  # False when the session had already been submitted (a repeat)
+
+
 def session_submit(*, session: AssessmentSession) -> AnalysisRun:
     """Submit once: a double click or a second tab gets the same run back, never a second one."""
+    return session_submit_once(session=session).run
+
+
+@transaction.atomic
+def session_submit_once(*, session: AssessmentSession) -> Submission:
+    """`session_submit`, saying whether this call was the one that submitted.
+
+    Parallel submits of one session queue on its row lock: exactly one sees it in progress and
+    gets `accepted_now=True` (what the per-IP survey throttle counts). A survey answer also
+    takes the survey's row lock before counting answers against `max_responses`, so parallel
+    submits of different responders cannot all pass an unlocked count (raises SurveyClosed).
+    """
     session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
     if session.status != AssessmentSession.Status.IN_PROGRESS:
         run = selectors.latest_run(session)
         if run is not None:
-            return run
+            return Submission(run=run, accepted_now=False)
         raise SessionClosed("This session can no longer be submitted.")
+    if session.survey_id is not None:
+        # Locked after the session (every path takes them in this order), held until commit:
+        # the next submit of this survey counts only once this one is committed or rolled back.
+        survey_assert_open(Survey.objects.select_for_update().get(pk=session.survey_id))
     missing = session_missing_required(session)
     if missing:
         raise IncompleteSession(missing)
@@ -345,7 +366,7 @@ def session_submit(*, session: AssessmentSession) -> AnalysisRun:
     session.submitted_at = timezone.now()
     session.save(update_fields=["status", "submitted_at", "updated_at"])
     _log(session, QuestionnaireEventLog.Event.SUBMITTED)
-    return _run_create(session)
+    return Submission(run=_run_create(session), accepted_now=True)
 
 
 def _run_create(session: AssessmentSession) -> AnalysisRun:

@@ -320,21 +320,23 @@ class ResponderSubmitApi(ResponderApi):
         survey = _survey(share_token)
         session = _responder_session(request, survey, session_id)
         ip = cookies.client_ip(request)
-        first = session.status == AssessmentSession.Status.IN_PROGRESS
-        if first:
-            _assert_open(survey)
+        if session.status == AssessmentSession.Status.IN_PROGRESS:
+            _assert_open(survey)  # early and cheap; enforced again under the survey's lock
             if throttle.survey_submissions_exhausted(ip):
                 raise Throttled(
                     wait=throttle.WINDOW_SECONDS,
                     detail="Many surveys were answered from your network recently. Please try again later.",
                 )
         try:
-            services.session_submit(session=session)
+            submission = services.session_submit_once(session=session)
         except services.IncompleteSession as exc:
             raise _incomplete(exc) from exc
         except services.SessionClosed as exc:
             raise Conflict(exc.message) from exc
-        if first:
+        except services.SurveyClosed as exc:
+            raise Gone(exc.message) from exc
+        if submission.accepted_now:
+            # Counted once, after it was accepted: parallel repeats of one submit count nothing.
             throttle.survey_submission_count(ip)
         return Response(
             ResponderSubmittedSerializer({"status": AssessmentSession.Status.SUBMITTED}).data,

@@ -222,7 +222,7 @@ class SessionSubmitApi(APIView):
             run = services.session_submit(session=session)
         except services.IncompleteSession as exc:
             raise _incomplete(exc) from exc
-        except services.SessionClosed as exc:
+        except (services.SessionClosed, services.SurveyClosed) as exc:
             raise Conflict(exc.message) from exc
         return Response(out.RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -351,9 +351,8 @@ def review_page(request: HttpRequest, flow: Flow, *, error: str = "") -> HttpRes
 
 def submit_answers(request: HttpRequest, flow: Flow) -> tuple[HttpResponse, bool]:
     """Submit (once: a second click or tab gets the same run). Returns (response, newly submitted)."""
-    was_open = flow.session.status == IN_PROGRESS
     try:
-        services.session_submit(session=flow.session)
+        submission = services.session_submit_once(session=flow.session)
     except services.IncompleteSession as exc:
         count = len(exc.missing)
         error = (
@@ -364,4 +363,6 @@ def submit_answers(request: HttpRequest, flow: Flow) -> tuple[HttpResponse, bool
         return review_page(request, flow, error=error), False
     except services.SessionClosed:
         return redirect(flow.finished_url), False
-    return redirect(flow.finished_url), was_open
+    except services.SurveyClosed:  # filled up (max_responses) while this responder answered
+        return redirect(flow.page_url(1)), False
+    return redirect(flow.finished_url), submission.accepted_now
