@@ -27,6 +27,9 @@ from personas.selectors import subjects as subject_selectors
 MAX_QUERY_CHARS = 500
 MAX_K = 50
 DEFAULT_K = 5
+# hnsw.ef_search is max(EF_SEARCH_MIN, 2k): more candidates, better recall, slower (see
+# bench/bench_narrative_search.py for the trade-off).
+EF_SEARCH_MIN = 40
 
 
 @dataclass(frozen=True)
@@ -128,15 +131,20 @@ def not_searchable_count(subject: SubjectProfile, model: str) -> int:
 # --------------------------------------------------------------------------- search
 
 
+def ef_search_for(k: int) -> int:
+    """HNSW's candidate list size for a top-k search (pgvector's default 40, more for a big k)."""
+    return max(EF_SEARCH_MIN, 2 * k)
+
+
 @contextmanager
-def search_session(k: int, *, exact: bool = False) -> Iterator[None]:
+def search_session(k: int, *, exact: bool = False, ef_search: int | None = None) -> Iterator[None]:
     """A transaction whose settings let HNSW return a full k under filters (or, ``exact``,
     forbid the index so the result is the exact top-k: the benchmark's ground truth)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
             "set_config('hnsw.ef_search', %s, true)",
-            [str(max(40, 2 * k))],
+            [str(ef_search or ef_search_for(k))],
         )
         if exact:
             cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
@@ -175,12 +183,16 @@ def narrative_search_vector(
     tag: str | None = None,
     exact: bool = False,
     count_pending: bool = True,
+    ef_search: int | None = None,
 ) -> NarrativeSearch:
-    """Top-k narratives of ``subject`` closest to an already computed query ``vector`` of ``model``."""
+    """Top-k narratives of ``subject`` closest to an already computed query ``vector`` of ``model``.
+
+    ``exact`` (the exact top-k by a sequential scan), ``count_pending`` and ``ef_search`` are
+    for tests and the benchmark."""
     queryset = search_queryset(
         subject=subject, vector=vector, model=model, k=k, narrative_type=narrative_type, tag=tag
     )
-    with search_session(k, exact=exact):
+    with search_session(k, exact=exact, ef_search=ef_search):
         narratives = list(queryset)
     # relaxed_order may return the k rows slightly out of order: put them back in order.
     narratives.sort(key=lambda narrative: narrative.distance)
