@@ -14,13 +14,13 @@ What can go wrong, and what happens then:
   picks the row up once Redis is back.
 * Redis is down when the relay dispatches: the rows it could not send stay pending.
 * The relay dies while dispatching: it sends *inside* its claim transaction, so a relay killed
-  before committing leaves the rows pending (a message it did send names a claim that never
-  committed, and the worker ignores it); the next relay hands them out again.
+  before committing leaves the rows pending and the next relay hands them out again at once.
+  A message the dead relay did send finds its row pending (ignored) or starts the next claim
+  of it (whose own message is then the ignored one).
 * A claim starts at most once while its runner lives (``heartbeat_at`` is set when it starts):
-  a second message for the same claim (an orphan of a relay that died before committing, a
-  redelivery) is ignored.
-* A worker or its pool process dies mid-task (``kill -9``, out of memory): while a handler runs, a heartbeat
-  thread renews the row's ``heartbeat_at`` every ``OUTBOX_HEARTBEAT_SECONDS``. Once it is older
+  a second message for the same claim (such an orphan, a redelivery) is ignored.
+* A worker or its pool process dies mid-task (``kill -9``, out of memory): while a handler
+  runs, a heartbeat thread renews the row's ``heartbeat_at`` every ``OUTBOX_HEARTBEAT_SECONDS``. Once it is older
   than ``OUTBOX_LEASE_SECONDS`` the next relay (beat runs one every few seconds) re-claims the
   row, so the work is done again within about a lease of a worker being back. The dead
   worker's unacknowledged message comes back only after the broker's visibility timeout, for
