@@ -370,9 +370,10 @@ def run_task(task_id: uuid.UUID | str, *, attempt: int | None = None) -> None:
     A row that is not in progress (already done, failed, or waiting for a retry) is left
     alone, as is one re-claimed since this message was sent (``attempt`` is the claim's
     attempt number) and one whose claim already started and still holds its lease: a claim
-    starts at most once while its worker lives. Every outcome is written with a conditional update, so a duplicate
-    delivery can neither complete a row twice nor overwrite a newer claim. While the handler
-    runs, a heartbeat thread keeps the claim's lease (see the module docstring).
+    starts at most once while its worker lives. Every outcome is written with a conditional
+    update, so a duplicate delivery can neither complete a row twice nor overwrite a newer
+    claim. While the handler runs, a heartbeat thread keeps the claim's lease (see the module
+    docstring).
     """
     with transaction.atomic():
         # Waits for a relay still committing this claim (it sends before it commits).
