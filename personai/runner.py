@@ -62,7 +62,8 @@ def secret_key(data_dir: Path) -> str:
 def allowed_hosts(host: str) -> str:
     """ALLOWED_HOSTS for serving on ``host``: it and the loopback names; the machine's names too
     when ``host`` is every interface."""
-    names = [host.strip("[]") if ":" in host else host] if host not in _WILDCARD_HOSTS else []
+    # An IPv6 address is matched in its bracketed form, as in the Host header.
+    names = [f"[{host.strip('[]')}]" if ":" in host else host] if host not in _WILDCARD_HOSTS else []
     names += ["127.0.0.1", "localhost", "[::1]"]
     if host in _WILDCARD_HOSTS:
         hostname = socket.gethostname()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 
 from personai.runner import serving_env
@@ -42,6 +43,9 @@ def test_allowed_hosts_come_from_host(tmp_path):
     named = serving_env({"HOST": "personai.lan"}, tmp_path)["ALLOWED_HOSTS"].split(",")
     assert named[0] == "personai.lan" and "127.0.0.1" in named
     assert serving_env({"HOST": "x", "ALLOWED_HOSTS": "a.example"}, tmp_path)["ALLOWED_HOSTS"] == "a.example"
+    assert serving_env({"HOST": "::1"}, tmp_path)["ALLOWED_HOSTS"].split(",")[0] == "[::1]"
+    everywhere = serving_env({"HOST": "0.0.0.0"}, tmp_path)["ALLOWED_HOSTS"].split(",")
+    assert "0.0.0.0" not in everywhere and socket.gethostname() in everywhere
 
 
 def test_it_serves_plain_http_on_this_machine_without_https_redirects(tmp_path):
