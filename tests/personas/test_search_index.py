@@ -12,6 +12,7 @@ from django.db import connection
 
 from personas.models import Narrative
 from personas.selectors import narratives as selectors
+from tests.factories import UserFactory
 from tests.personas.narrative_factories import bulk_narratives, own_subject, unit_vectors
 
 pytestmark = pytest.mark.django_db
@@ -20,19 +21,26 @@ ROWS = 2_000
 MODEL = "bench-model"
 
 
-@pytest.fixture
-def corpus(user):
-    subject = own_subject(user)
-    bulk_narratives(
-        subject,
-        unit_vectors(ROWS, seed=1),
-        model=MODEL,
-        type_for=lambda i: "curation" if i % 50 == 0 else "self_observation",
-        tags_for=lambda i: ["rare"] if i % 40 == 7 else ["common"],
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE personas_narrative")
-    return subject
+@pytest.fixture(scope="module")
+def corpus(django_db_setup, django_db_blocker):
+    """Built once for the module (committed, removed at the end): 2,000 HNSW insertions are slow."""
+    with django_db_blocker.unblock():
+        owner = UserFactory()
+        subject = own_subject(owner)
+        bulk_narratives(
+            subject,
+            unit_vectors(ROWS, seed=1),
+            model=MODEL,
+            type_for=lambda i: "curation" if i % 50 == 0 else "self_observation",
+            tags_for=lambda i: ["rare"] if i % 40 == 7 else ["common"],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE personas_narrative")
+    yield subject
+    with django_db_blocker.unblock():
+        Narrative.objects.filter(subject=subject).delete()
+        subject.delete()
+        owner.delete()
 
 
 def query_vector(seed: int = 99) -> list[float]:
