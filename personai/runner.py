@@ -232,7 +232,7 @@ class Runner:
                 "gunicorn",
                 "personai.wsgi:application",
                 "--bind",
-                f"{host}:{port}",
+                f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}",
                 "--workers",
                 self.env.get("WEB_CONCURRENCY", "2"),
                 "--threads",
