@@ -7,7 +7,8 @@ of answers is lost with it. They are refused where requests enter, in two places
 
 * JSON bodies: `personai.parsers.StrictJSONParser` (every DRF endpoint) walks the parsed data.
 * Everything else: `RejectBadInputMiddleware` — the URL path (a 404: no route has such a
-  segment), query strings of every request, and form posts of the pages (a 400 naming the field).
+  segment), headers (cookies) and query strings of every request, and form posts of the pages
+  (a 400 naming the field).
   API bodies are left to the parser, which answers in the API's error shape.
 
 Plus `StrictQuerySerializer`, the base of query-parameter serializers: an empty `?status=` is
@@ -52,6 +53,15 @@ def querydict_problems(data, where: str) -> list[str]:
     return problems
 
 
+def header_problems(request: HttpRequest) -> list[str]:
+    """Headers holding NUL: a cookie with one made every page a 500 (the session lookup)."""
+    return [
+        f"header {key[5:].replace('_', '-').title()}: {problem}"
+        for key, value in request.META.items()
+        if key.startswith("HTTP_") and isinstance(value, str) and (problem := text_problem(value))
+    ]
+
+
 class RejectBadInputMiddleware:
     """Text that cannot be stored never reaches a view (see the module docstring)."""
 
@@ -61,7 +71,7 @@ class RejectBadInputMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if text_problem(request.path_info):
             return _response(request, 404, "Page not found", "There is nothing at this address.", [])
-        problems = querydict_problems(request.GET, "query")
+        problems = header_problems(request) or querydict_problems(request.GET, "query")
         is_form_post = request.method == "POST" and request.content_type in FORM_TYPES
         if not problems and is_form_post and not request.path_info.startswith("/api/"):
             try:

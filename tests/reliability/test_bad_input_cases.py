@@ -120,6 +120,16 @@ def test_a_nul_in_a_query_parameter_is_a_400_not_a_database_error(api_client, us
     ]
 
 
+@pytest.mark.parametrize("url", ["/api/v1/me", "/", "/questionnaires/"])
+def test_a_nul_in_a_cookie_is_a_400_not_a_session_lookup_error(client, url):
+    client.raise_request_exception = False
+
+    response = client.get(url, HTTP_COOKIE="sessionid=abcdefgh\x00ijklmnop")
+
+    assert response.status_code == 400
+    assert "header Cookie: must not contain the NUL character" in response.text
+
+
 @pytest.mark.parametrize(
     "url",
     ["/api/v1/s/%00/", "/api/v1/questionnaires/%00/", "/api/v1/s/%00/responses/", "/questionnaires/disc%00/"],

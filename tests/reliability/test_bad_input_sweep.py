@@ -300,3 +300,33 @@ def test_no_page_route_gives_a_5xx_for_bad_paths_queries_or_form_posts(world, cl
 
     assert sent > 200
     assert failures == [], f"{len(failures)} of {sent} bad page requests failed:\n" + "\n".join(failures)
+
+
+BAD_HEADERS = {
+    "HTTP_COOKIE": "sessionid=abcdefgh\x00ijklmnop",
+    "HTTP_AUTHORIZATION": "Api-Key abc\x00defghijklmnop",
+    "HTTP_X_RESPONDER_TOKEN": "responder\x00token-0123456789",
+    "HTTP_ACCEPT_LANGUAGE": "de\x00",
+    "HTTP_X_FORWARDED_FOR": "10.0.0.1\x00",
+}
+
+
+def test_no_header_of_any_operation_gives_a_5xx(world):
+    schema = _schema()
+    anonymous = APIClient(raise_request_exception=False)
+    failures: list[str] = []
+    sent = 0
+    for path, method, operation in _operations(schema):
+        url = _fill(path, operation, world["values"])
+        for name, value in BAD_HEADERS.items():
+            savepoint = transaction.savepoint()
+            response = anonymous.generic(method.upper(), url, **{name: value})
+            if response.status_code >= 500:
+                transaction.savepoint_rollback(savepoint)
+            else:
+                transaction.savepoint_commit(savepoint)
+            _check(failures, f"{method.upper()} {path} {name}", response)
+            sent += 1
+
+    assert sent > 300
+    assert failures == [], f"{len(failures)} of {sent} bad headers failed:\n" + "\n".join(failures)
