@@ -243,3 +243,38 @@ def test_anonymous_visitors_are_sent_to_log_in(client, theirs, method, url):
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert Narrative.objects.get().raw_text == "Their secret."
+
+
+# --------------------------------------------------------------------------- query counts
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _with_links(subject, n):
+    for i in range(n):
+        narrative = write(subject, f"Narrative {i}", tags=["a", "b"])
+        for path in ("disc.d.score", "disc.i.score"):
+            TraitNarrativeLink.objects.create(
+                narrative=narrative, trait_path=path, link_type="supports", confidence=0.3, status="suggested"
+            )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/subjects/{subject}/narratives/", "/api/v1/subjects/{subject}/narratives/", "/subjects/{subject}/"],
+)
+def test_the_number_of_queries_does_not_grow_with_the_narratives(user_client, subject, url):
+    _with_links(subject, 2)
+    few = _queries(user_client, url.format(subject=subject.pk))
+    _with_links(subject, 10)
+    many = _queries(user_client, url.format(subject=subject.pk))
+
+    print(f"{url}: {many} queries")
+    assert many == few
