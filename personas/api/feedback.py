@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personai.pagination import BoundedLimitOffsetPagination
+from personai.validation import StrictQuerySerializer
 from personas import feedback_csv
 from personas.api.common import BAD_REQUEST, FEEDBACK, error_response
 from personas.selectors import mappers as selectors
@@ -51,7 +52,7 @@ class DateOrDateTimeField(serializers.Field):
         return value.isoformat()
 
 
-class FeedbackQuerySerializer(serializers.Serializer):
+class FeedbackQuerySerializer(StrictQuerySerializer):
     rating = serializers.IntegerField(
         required=False, min_value=1, max_value=5, help_text="Exactly this rating (1–5)."
     )
@@ -97,8 +98,9 @@ def _end(value: date | datetime) -> datetime:
 
 
 def parse_filters(params) -> selectors.FeedbackFilters:
-    """Query parameters → filters; a bad one is a 400 naming it. Empty parameters are ignored."""
-    query = FeedbackQuerySerializer(data={key: value for key, value in params.items() if value != ""})
+    """Query parameters → filters; a bad or empty one is a 400 naming it (leave a filter out
+    for "any")."""
+    query = FeedbackQuerySerializer(data=params)
     query.is_valid(raise_exception=True)
     return query.filters()
 

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personai.pagination import BoundedLimitOffsetPagination
+from personai.validation import StrictQuerySerializer
 from personas import rules
 from personas.api.common import BAD_REQUEST, MAPPERS, NOT_FOUND, Conflict, error_response, subject_or_404
 from personas.models import MapperConfig
@@ -119,6 +120,18 @@ class MapperDetailSerializer(MapperSummarySerializer):
 
     def get_rating_count(self, mapper: MapperConfig) -> int:
         return mapper.feedback_stats["rating_count"]
+
+
+class MapperListQuerySerializer(StrictQuerySerializer):
+    config_id = serializers.CharField(
+        required=False, max_length=255, help_text="Only versions of this mapper."
+    )
+    status = serializers.ChoiceField(
+        required=False, choices=MapperConfig.Status.choices, help_text="Only versions in this status."
+    )
+
+    class Meta:
+        ref_name = "MapperListQuery"
 
 
 class MapperCreateSerializer(serializers.Serializer):
@@ -253,24 +266,17 @@ class MapperListCreateApi(APIView):
         operation_id="mappers_list",
         summary="Mapper versions",
         description="Active versions; staff also see drafts and deprecated ones. Newest version first per config_id.",
-        parameters=[
-            OpenApiParameter("config_id", str, description="Only versions of this mapper."),
-            OpenApiParameter(
-                "status",
-                str,
-                enum=[choice for choice, _ in MapperConfig.Status.choices],
-                description="Filter.",
-            ),
-        ],
+        parameters=[MapperListQuerySerializer],
         responses={200: MapperSummarySerializer(many=True)},
         tags=[MAPPERS],
     )
     def get(self, request: Request) -> Response:
-        wanted_status = request.query_params.get("status") or None
-        if wanted_status and wanted_status not in MapperConfig.Status.values:
-            raise ValidationError({"status": [f"Choose one of: {', '.join(MapperConfig.Status.values)}."]})
+        query = MapperListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         queryset = selectors.mapper_list(
-            request.user, config_id=request.query_params.get("config_id") or None, status=wanted_status
+            request.user,
+            config_id=query.validated_data.get("config_id"),
+            status=query.validated_data.get("status"),
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)

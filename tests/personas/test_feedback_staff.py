@@ -80,7 +80,6 @@ def test_staff_list_every_feedback_newest_first(staff, feedback):
         ("mapper_version=2", {"great", "formula", "unrated"}),
         ("config_id=other-mapper", {"other"}),
         ("config_id=test-mapper&mapper_version=1", {"old"}),
-        ("rating=", {"old", "great", "formula", "unrated", "other"}),
     ],
 )
 def test_filters(staff, feedback, query, expected):
@@ -112,6 +111,7 @@ def test_date_filters(staff, feedback):
         ("since=yesterday", "since"),
         ("since=2026-02-31", "since"),
         ("since=2026-05-02&until=2026-05-01", "until"),
+        ("rating=", "rating"),
     ],
 )
 def test_bad_filters_are_a_400_naming_the_parameter(staff, feedback, query, field):
