@@ -287,6 +287,7 @@ class MapperConfigAdmin(admin.ModelAdmin):
         if obj is not None:
             extra.update(self._dry_run_context(request, obj))
             extra["versions"] = selectors.mapper_versions(obj.config_id)
+            extra["feedback_by_rule"] = selectors.mapper_feedback_by_rule(obj)
             if obj.status != MapperConfig.Status.DRAFT and request.method == "GET":
                 messages.info(
                     request,

@@ -77,6 +77,30 @@ def mapper_feedback_stats(mapper: MapperConfig) -> FeedbackStats:
     )
 
 
+def mapper_feedback_by_rule(mapper: MapperConfig) -> list[dict[str, Any]]:
+    """Feedback on one rule's suggestion (``rule_id`` set), per rule: mean rating, counts."""
+    rows = (
+        feedback_for_mapper(mapper)
+        .exclude(rule_id="")
+        .order_by()
+        .values("rule_id")
+        .annotate(
+            mean_rating=Avg("rating"),
+            rating_count=Count("rating"),
+            feedback_count=Count("id"),
+            helpful_count=Count("id", filter=Q(helpful=True)),
+        )
+        .order_by("rule_id")
+    )
+    return [
+        {
+            **row,
+            "mean_rating": round(float(row["mean_rating"]), 2) if row["mean_rating"] is not None else None,
+        }
+        for row in rows
+    ]
+
+
 def with_feedback_stats(queryset: QuerySet[MapperConfig]) -> QuerySet[MapperConfig]:
     """Annotate ``mean_rating`` and ``rating_count`` per version (one query for a whole list)."""
     related = (

@@ -206,8 +206,12 @@ def test_mean_rating_per_version_on_the_list_and_the_change_page(admin_client, u
     listing = admin_client.get(CHANGELIST).content.decode()
     assert "4.50" in listing and "2.00" in listing
 
+    fx.feedback_on(fx.persona_for(subject, v2), rating=3, rule_id="quiet")
+    fx.feedback_on(fx.persona_for(subject, v2), rating=1, helpful=False, rule_id="quiet")
     page = admin_client.get(change_url(v2)).content.decode()
-    assert "Mean rating <strong>4.50 / 5</strong> from 2 rating(s); 2 helpful" in page
+    assert 'id="feedback-by-rule"' in page
+    assert "<code>quiet</code>" in page and "2.00" in page
+    assert "Mean rating <strong>3.25 / 5</strong> from 4 rating(s); 2 helpful" in page
     assert "/staff/feedback/?config_id=test-mapper&amp;mapper_version=2" in page
     assert 'id="versions"' in page
 
