@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from assessments.models import SubjectProfile
 from personai import llm
-from personai.outbox import enqueue
+from personai.outbox import OutboxTask, enqueue
 from personas.models import Narrative, TraitNarrativeLink
 from personas.selectors.narratives import configured_embedding_model
 
@@ -199,8 +199,15 @@ def narrative_clean(
 # --------------------------------------------------------------------------- narratives
 
 
-def _enqueue_embedding(narrative: Narrative) -> None:
-    enqueue(EMBED_TASK, {"narrative_id": str(narrative.pk)}, dedupe_key=f"narrative-embed:{narrative.pk}")
+def _enqueue_embedding(narrative_id) -> None:
+    payload = {"narrative_id": str(narrative_id)}
+    key = f"narrative-embed:{narrative_id}"
+    task = enqueue(EMBED_TASK, payload, dedupe_key=key)
+    if task.status == OutboxTask.Status.IN_PROGRESS:
+        # A run is under way and deduplication handed us its row: it may have read the old text
+        # and be about to finish. One follow-up run makes sure the text saved now gets embedded
+        # (it is a no-op if that run picked the change up itself).
+        enqueue(EMBED_TASK, payload, dedupe_key=f"{key}:again")
 
 
 @transaction.atomic
@@ -229,7 +236,7 @@ def narrative_create(
         source=source,
     )
     narrative = Narrative.objects.create(subject=subject, created_by=created_by, **data)
-    _enqueue_embedding(narrative)
+    _enqueue_embedding(narrative.pk)
     return narrative
 
 
@@ -277,7 +284,7 @@ def narrative_update(
         locked.links.filter(status=TraitNarrativeLink.Status.SUGGESTED).delete()
     locked.save()
     if text_changed:
-        _enqueue_embedding(locked)
+        _enqueue_embedding(locked.pk)
     return locked
 
 
@@ -293,7 +300,7 @@ def narrative_request_reembed(*, narrative_ids: Iterable) -> int:
     ids = list(narrative_ids)
     Narrative.objects.filter(pk__in=ids).update(embedded_at=None)
     for narrative_id in ids:
-        enqueue(EMBED_TASK, {"narrative_id": str(narrative_id)}, dedupe_key=f"narrative-embed:{narrative_id}")
+        _enqueue_embedding(narrative_id)
     return len(ids)
 
 

@@ -152,3 +152,22 @@ def test_editing_only_the_tags_keeps_the_embedding(user):
     assert narrative.tags == ["outdoors", "weekend"]
     assert narrative.embedding is not None
     assert not OutboxTask.objects.filter(status=OutboxTask.Status.PENDING).exists()
+
+
+def test_an_edit_while_the_embedding_task_finishes_is_still_embedded(user):
+    # The race the dedupe key opens: the running task has stored the old text's vector but its
+    # row is not marked done yet when the edit arrives, so dedupe hands the edit that row.
+    narrative = write(own_subject(user), user, TEXTS[0])
+    sent: list = []
+    relay(send=lambda task_id, attempt: sent.append((task_id, attempt)))  # claimed: in progress
+    services.narrative_embed(narrative_id=narrative.pk)  # the handler's work, done
+
+    services.narrative_update(narrative=narrative, raw_text=TEXTS[1])
+    OutboxTask.objects.filter(pk=sent[0][0]).update(status=OutboxTask.Status.DONE)  # run_task's last step
+
+    follow_up = OutboxTask.objects.get(status=OutboxTask.Status.PENDING)
+    assert follow_up.dedupe_key == f"narrative-embed:{narrative.pk}:again"
+    run_embed_tasks()
+    narrative.refresh_from_db()
+    expected = llm.embed([TEXTS[1]]).vectors[0]
+    assert list(narrative.embedding) == pytest.approx(expected, abs=1e-5)
