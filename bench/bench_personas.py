@@ -120,13 +120,18 @@ def main() -> None:
                     f"  run {i + 1}: {results[-1][0]:.0f} ms ({results[-1][1].metadata.get('prose')})",
                     flush=True,
                 )
+            # The deterministic part alone (facts, MiniLM search, SVG, writes): the LLM is skipped.
+            from unittest import mock
+
+            with mock.patch.object(llm, "chat", side_effect=llm.LLMResponseError("bench: template path")):
+                facts_only = [once()[0] for _ in range(RUNS)]
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(timeout=10)
         times = [ms for ms, _ in results]
         llm_times = [p.metadata.get("llm_duration_ms") or 0 for _, p in results]
-        sources = [p.metadata.get("prose") for _, p in results]
+        sources = [p.metadata.get("prose") or f"failed: {p.error[:80]}" for _, p in results]
         statuses = {p.status for _, p in results}
         model = results[-1][1].metadata.get("model")
         print(
@@ -135,6 +140,10 @@ def main() -> None:
             f"LLM prose median {statistics.median(llm_times):.0f} ms; the rest (facts, search, SVG, writes) "
             f"median {statistics.median(t - m for t, m in zip(times, llm_times, strict=True)):.0f} ms; "
             f"prose sources {sorted(sources)}; statuses {sorted(statuses)}"
+        )
+        print(
+            f"  without the LLM (template prose): median {statistics.median(facts_only):.0f} ms "
+            f"(min {min(facts_only):.0f}, max {max(facts_only):.0f})"
         )
         fallback = [
             p.metadata.get("prose_fallback_reason")

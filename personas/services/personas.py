@@ -43,7 +43,7 @@ DEFAULT_TTL_HOURS = 24
 NARRATIVES_K = 5
 OVERLAY_DAYS = 7
 # The prose is short: a few sentences and one line. Low temperature keeps it on the facts.
-PROSE_MAX_TOKENS = 200
+PROSE_MAX_TOKENS = 160
 PROSE_TEMPERATURE = 0.2
 MAX_DESCRIPTION_CHARS = 900
 MAX_VOICE_SAMPLE_CHARS = 300
