@@ -5,16 +5,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from personai import llm
+from personai.pagination import BoundedLimitOffsetPagination
+from personai.validation import StrictCharField, StrictQuerySerializer
 from personas.api.common import BAD_REQUEST, NARRATIVES, NOT_FOUND, Conflict, error_response, subject_or_404
 from personas.models import Narrative, TraitNarrativeLink
 from personas.selectors import narratives as selectors
@@ -96,25 +96,23 @@ class NarrativeSerializer(serializers.Serializer):
 
 class NarrativeInputSerializer(serializers.Serializer):
     narrative_type = serializers.ChoiceField(choices=Narrative.NarrativeType.choices)
-    raw_text = serializers.CharField(max_length=services.MAX_TEXT_CHARS)
-    curated_text = serializers.CharField(max_length=services.MAX_TEXT_CHARS, required=False, allow_blank=True)
+    raw_text = StrictCharField(max_length=services.MAX_TEXT_CHARS)
+    curated_text = StrictCharField(max_length=services.MAX_TEXT_CHARS, required=False, allow_blank=True)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=services.MAX_TAG_CHARS, allow_blank=True),
+        child=StrictCharField(max_length=services.MAX_TAG_CHARS, allow_blank=True),
         max_length=services.MAX_TAGS,
         required=False,
     )
     context = serializers.DictField(required=False)
-    trait_path = serializers.CharField(
-        max_length=services.MAX_TRAIT_PATH_CHARS, required=False, allow_blank=True
-    )
+    trait_path = StrictCharField(max_length=services.MAX_TRAIT_PATH_CHARS, required=False, allow_blank=True)
     curation_action = serializers.DictField(required=False, allow_null=True)
-    source = serializers.CharField(max_length=services.MAX_SOURCE_CHARS, required=False, allow_blank=True)
+    source = StrictCharField(max_length=services.MAX_SOURCE_CHARS, required=False, allow_blank=True)
 
     class Meta:
         ref_name = "NarrativeInput"
 
 
-class SearchParamsSerializer(serializers.Serializer):
+class SearchParamsSerializer(StrictQuerySerializer):
     q = serializers.CharField(
         max_length=selectors.MAX_QUERY_CHARS,
         help_text=f"What to look for, 1–{selectors.MAX_QUERY_CHARS} characters (after trimming).",
@@ -131,6 +129,27 @@ class SearchParamsSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "NarrativeSearchParams"
+
+
+class NarrativeListQuerySerializer(StrictQuerySerializer):
+    type = serializers.ChoiceField(
+        choices=Narrative.NarrativeType.choices, required=False, help_text="Only narratives of this type."
+    )
+    tag = serializers.CharField(
+        max_length=services.MAX_TAG_CHARS, required=False, help_text="Only narratives with this tag."
+    )
+
+    class Meta:
+        ref_name = "NarrativeListQuery"
+
+
+class TraitLinkListQuerySerializer(StrictQuerySerializer):
+    status = serializers.ChoiceField(
+        choices=TraitNarrativeLink.Status.choices, required=False, help_text="Only links in this status."
+    )
+
+    class Meta:
+        ref_name = "TraitLinkListQuery"
 
 
 class NarrativeHitSerializer(serializers.Serializer):
@@ -150,7 +169,7 @@ class NarrativeSearchSerializer(serializers.Serializer):
 
 
 class TraitLinkInputSerializer(serializers.Serializer):
-    trait_path = serializers.CharField(max_length=services.MAX_TRAIT_PATH_CHARS)
+    trait_path = StrictCharField(max_length=services.MAX_TRAIT_PATH_CHARS)
     link_type = serializers.ChoiceField(choices=TraitNarrativeLink.LinkType.choices)
     confidence = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True)
     metadata = serializers.DictField(required=False)
@@ -189,32 +208,25 @@ def _validated(serializer_class, data, *, partial: bool = False) -> dict:
     return dict(serializer.validated_data)
 
 
-TYPE_PARAM = OpenApiParameter(
-    "type", OpenApiTypes.STR, enum=Narrative.NarrativeType.values, description="Only narratives of this type."
-)
-TAG_PARAM = OpenApiParameter("tag", OpenApiTypes.STR, description="Only narratives with this tag.")
-
-
 # --------------------------------------------------------------------------- narratives
 
 
 class NarrativeListCreateApi(APIView):
-    pagination_class = LimitOffsetPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
         operation_id="narratives_list",
         summary="A subject's narratives",
         description="Newest first. " + EMBEDDING,
-        parameters=[TYPE_PARAM, TAG_PARAM],
+        parameters=[NarrativeListQuerySerializer],
         responses={200: NarrativeSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
         tags=[NARRATIVES],
     )
     def get(self, request: Request, subject_id: UUID) -> Response:
         subject = subject_or_404(request.user, subject_id)
-        narrative_type = request.query_params.get("type") or None
-        if narrative_type and narrative_type not in Narrative.NarrativeType.values:
-            raise ValidationError({"type": [f"Must be one of: {', '.join(Narrative.NarrativeType.values)}."]})
-        tag = (request.query_params.get("tag") or "").strip().lower() or None
+        params = _validated(NarrativeListQuerySerializer, request.query_params)
+        narrative_type = params.get("type")
+        tag = params.get("tag", "").strip().lower() or None
         queryset = selectors.narratives_filtered(subject, narrative_type=narrative_type, tag=tag)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
@@ -341,24 +353,13 @@ class TraitLinkListCreateApi(APIView):
         operation_id="narrative_links_list",
         summary="A narrative's trait links",
         description="Made by hand (accepted) or suggested from the embedding (suggested, accepted, rejected).",
-        parameters=[
-            OpenApiParameter(
-                "status",
-                OpenApiTypes.STR,
-                enum=TraitNarrativeLink.Status.values,
-                description="Only this status.",
-            )
-        ],
+        parameters=[TraitLinkListQuerySerializer],
         responses={200: TraitLinkSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
         tags=[NARRATIVES],
     )
     def get(self, request: Request, narrative_id: UUID) -> Response:
         narrative = _narrative_or_404(request.user, narrative_id)
-        link_status = request.query_params.get("status") or None
-        if link_status and link_status not in TraitNarrativeLink.Status.values:
-            raise ValidationError(
-                {"status": [f"Must be one of: {', '.join(TraitNarrativeLink.Status.values)}."]}
-            )
+        link_status = _validated(TraitLinkListQuerySerializer, request.query_params).get("status")
         links = selectors.links_for_narrative(narrative, status=link_status)
         return Response(TraitLinkSerializer(links, many=True).data)
 

@@ -88,6 +88,8 @@ LONG = "x" * (services.MAX_TEXT_CHARS + 1)
         ({"context": ["not", "an", "object"]}, "context"),
         ({"curation_action": "raise it"}, "curation_action"),
         ({"source": "s" * 101}, "source"),
+        ({"raw_text": 5}, "raw_text"),
+        ({"tags": [1, 2]}, "tags"),
     ],
 )
 def test_input_over_the_limits_is_a_400_by_field_and_nothing_is_written(logged_in, subject, body, field):
@@ -123,6 +125,7 @@ def test_the_list_is_paginated_and_filters_by_type_and_tag(logged_in, subject):
     curations = logged_in.get(url(subject), {"type": "curation"}).json()
     work = logged_in.get(url(subject), {"tag": "Work"}).json()
     bad = logged_in.get(url(subject), {"type": "diary"})
+    empty = logged_in.get(f"{url(subject)}?tag=")
 
     assert everything["count"] == 3
     assert [n["raw_text"] for n in everything["results"]] == ["three", "two", "one"]
@@ -130,6 +133,7 @@ def test_the_list_is_paginated_and_filters_by_type_and_tag(logged_in, subject):
     assert [n["raw_text"] for n in curations["results"]] == ["two"]
     assert [n["raw_text"] for n in work["results"]] == ["two", "one"]
     assert bad.status_code == 400 and "type" in bad.json()["errors"]
+    assert empty.status_code == 400 and "tag" in empty.json()["errors"]
 
 
 def test_patch_changes_only_the_given_fields(logged_in, subject):
