@@ -107,6 +107,7 @@ class Child:
 
     name: str
     command: list[str]
+    extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     crashes: deque[float] = field(default_factory=deque)
     restart_at: float | None = None
@@ -164,8 +165,8 @@ class Runner:
         if result.returncode != 0:
             raise SystemExit(f"'manage.py {' '.join(args)}' failed (exit {result.returncode})")
 
-    def spawn(self, name: str, command: list[str]) -> Child:
-        child = Child(name=name, command=command)
+    def spawn(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> Child:
+        child = Child(name=name, command=command, extra_env=extra_env or {})
         self._start(child)
         self.children.append(child)
         return child
@@ -173,7 +174,9 @@ class Runner:
     def _start(self, child: Child) -> None:
         # Each child gets its own process group so Ctrl-C in the terminal reaches only us,
         # and we stop the children in order.
-        child.process = subprocess.Popen(child.command, cwd=BASE_DIR, env=self.env, start_new_session=True)
+        child.process = subprocess.Popen(
+            child.command, cwd=BASE_DIR, env={**self.env, **child.extra_env}, start_new_session=True
+        )
         child.restart_at = None
 
     def check_children(self, now: float) -> bool:
@@ -230,13 +233,15 @@ class Runner:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "personai.wsgi:application",
+                # ASGI (uvicorn workers): a streamed chat reply waits on the event loop instead
+                # of holding a thread; ordinary views still run on Django's sync threads.
+                "personai.asgi:application",
+                "--worker-class",
+                "uvicorn_worker.UvicornWorker",
                 "--bind",
                 f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}",
                 "--workers",
                 self.env.get("WEB_CONCURRENCY", "2"),
-                "--threads",
-                "4",
                 "--timeout",
                 "120",
                 "--graceful-timeout",
@@ -244,6 +249,9 @@ class Runner:
                 "--access-logfile",
                 "-",
             ],
+            # Under ASGI each request runs on a fresh thread, so per-thread persistent
+            # connections would pile up: the web process borrows from a pool instead.
+            extra_env={"DB_POOL_MAX_SIZE": self.env.get("DB_POOL_MAX_SIZE", "16")},
         )
         self.spawn(
             "worker",

@@ -131,6 +131,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = _env(env.int, "DB_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 10
+# A connection pool per process (psycopg_pool), used by the ASGI web server of `make run`: its
+# requests run on short-lived threads, where persistent per-thread connections would pile up.
+DB_POOL_MAX_SIZE = _env(env.int, "DB_POOL_MAX_SIZE", default=0)
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses pooling with persistent connections
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": min(2, DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------- redis, cache, celery
