@@ -87,11 +87,11 @@ class NarrativeSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["searchable", "pending"]))
     def get_embedding_status(self, narrative: Narrative) -> str:
-        model = self.context.get("model") or services.configured_embedding_model()
-        has_embedding = getattr(narrative, "has_embedding", None)
-        if has_embedding is None:
-            has_embedding = narrative.embedding is not None
-        return "searchable" if has_embedding and narrative.embedding_model == model else "pending"
+        is_searchable = getattr(narrative, "is_searchable", None)  # annotated by the selectors
+        if is_searchable is None:
+            model = self.context.get("model") or services.configured_embedding_model()
+            is_searchable = narrative.embedding is not None and narrative.embedding_model == model
+        return "searchable" if is_searchable else "pending"
 
 
 class NarrativeInputSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Value
 from pgvector.django import CosineDistance
 
 from assessments.models import SubjectProfile
@@ -168,7 +168,12 @@ def search_queryset(
         queryset = queryset.filter(tags__contains=[tag])
     return (
         queryset.defer("embedding")
-        .annotate(distance=CosineDistance("embedding", list(vector)))
+        .annotate(
+            distance=CosineDistance("embedding", list(vector)),
+            has_embedding=Value(True, output_field=BooleanField()),
+            is_searchable=Value(True, output_field=BooleanField()),
+        )
+        .prefetch_related(_links_by_confidence())
         .order_by("distance")[:k]
     )
 

@@ -171,3 +171,26 @@ def test_an_edit_while_the_embedding_task_finishes_is_still_embedded(user):
     narrative.refresh_from_db()
     expected = llm.embed([TEXTS[1]]).vectors[0]
     assert list(narrative.embedding) == pytest.approx(expected, abs=1e-5)
+
+
+def test_the_search_api_runs_the_same_queries_for_any_k(api_client, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    subject = own_subject(user)
+    for text in TEXTS:
+        narrative = write(subject, user, text)
+        narrative.links.create(trait_path="disc.d.score", link_type="supports")
+    run_embed_tasks()
+    api_client.force_login(user)
+    counts = []
+    for k in (1, 5):
+        with CaptureQueriesContext(connection) as captured:
+            response = api_client.get(
+                f"/api/v1/subjects/{subject.pk}/narratives/search", {"q": "hiking", "k": k}
+            )
+        assert len(response.json()["hits"]) == k
+        assert all(hit["narrative"]["links"] for hit in response.json()["hits"])
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
