@@ -373,3 +373,162 @@ class SubjectTraitAverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.dimension_id}: {self.mean_raw}"
+
+
+# --------------------------------------------------------------------------- LLM benchmarks (seed 002)
+
+
+class Benchmark(models.Model):
+    """An agent subject takes a published questionnaire version `runs_requested` times.
+
+    Each run (`BenchmarkRun`) is a normal agent `AssessmentSession`, scored like any other; the
+    prompts and replies behind every answer are kept as `BenchmarkExchange`s.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="benchmarks")
+    agent = models.ForeignKey(SubjectProfile, on_delete=models.CASCADE, related_name="benchmarks")
+    questionnaire_version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="benchmarks"
+    )
+    runs_requested = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    concurrency = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    max_retries = models.PositiveIntegerField(default=2, help_text="Extra attempts after an invalid reply.")
+    seed = models.BigIntegerField(help_text="Seeds every run's shuffles (run i uses a seed derived from it).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    items_per_run = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="benchmark_owner_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(runs_requested__gte=1), name="benchmark_runs_positive"),
+            models.CheckConstraint(condition=Q(concurrency__gte=1), name="benchmark_concurrency_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} × {self.questionnaire_version} ({self.runs_requested} runs, {self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED}
+
+
+class BenchmarkRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="runs")
+    index = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    item_order = models.JSONField(default=list, blank=True, help_text="Item keys in the order asked.")
+    option_orders = models.JSONField(default=dict, blank=True, help_text="Per item: option keys as shown.")
+    session = models.OneToOneField(
+        AssessmentSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="benchmark_run"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["benchmark", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["benchmark", "index"], name="benchmark_run_index_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark_id} run {self.index} ({self.status})"
+
+
+class BenchmarkItemOutcome(models.Model):
+    """One item of one run, settled: answered validly (a `Response` exists) or invalid.
+
+    Written in the same transaction as the answer, so a resumed run skips exactly these items.
+    """
+
+    run = models.ForeignKey(BenchmarkRun, on_delete=models.CASCADE, related_name="outcomes")
+    item_key = models.CharField(max_length=100)
+    valid = models.BooleanField()
+    attempts = models.PositiveIntegerField(default=1)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "item_key"], name="benchmark_outcome_run_item_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.item_key} {'valid' if self.valid else 'invalid'}"
+
+
+class BenchmarkExchange(models.Model):
+    """One prompt sent and the raw reply received, kept for audit (never the API key)."""
+
+    run = models.ForeignKey(BenchmarkRun, on_delete=models.CASCADE, related_name="exchanges")
+    item_key = models.CharField(max_length=100)
+    attempt = models.PositiveIntegerField()
+    messages = models.JSONField(default=list)
+    reply = models.TextField(blank=True)
+    parsed = models.JSONField(null=True, blank=True, help_text="The wire answer parsed from the reply.")
+    valid = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["run", "item_key"], name="benchmark_exchange_item_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.item_key} #{self.attempt}"
+
+
+class AssessmentBatch(models.Model):
+    """Persisted per-dimension statistics over a subject's runs of one version (seed 002).
+
+    For an agent: its scored benchmark sessions. For a cohort: the latest scored self-assessment
+    of each member. `stats` maps a dimension slug to {n, mean, sd, median, min, max, invalid_rate,
+    values (cohorts: the sorted normalised scores used for percentiles)}.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(SubjectProfile, on_delete=models.CASCADE, related_name="batches")
+    questionnaire_version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="batches"
+    )
+    session_count = models.PositiveIntegerField(default=0)
+    stats = models.JSONField(default=dict, blank=True)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "questionnaire_version"], name="assessment_batch_subject_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} · {self.questionnaire_version} (n={self.session_count})"

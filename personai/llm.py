@@ -148,6 +148,15 @@ def _chat_endpoint() -> _Endpoint:
     )
 
 
+def _custom_endpoint(base_url: str, api_key: str | None, model: str | None) -> _Endpoint:
+    base_url = base_url.rstrip("/")
+    if not model:
+        raise ImproperlyConfigured(
+            f"A model must be named for the LLM at {_public_url(base_url)}; Personai cannot guess it."
+        )
+    return _Endpoint(base_url=base_url, api_key=api_key or "", model=model, is_demo=False)
+
+
 def _embedding_endpoint() -> _Endpoint | None:
     """The remote embeddings endpoint, or None for in-process embeddings."""
     if not settings.EMBEDDING_BASE_URL:
@@ -284,11 +293,21 @@ def chat(
     temperature: float | None = None,
     max_tokens: int | None = None,
     timeout: float | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    seed: int | None = None,
 ) -> ChatResult:
-    """One chat completion. ``messages`` are OpenAI-style ``{"role": ..., "content": ...}`` dicts."""
-    endpoint = _chat_endpoint()
+    """One chat completion. ``messages`` are OpenAI-style ``{"role": ..., "content": ...}`` dicts.
+
+    ``base_url`` (with ``api_key`` and ``model``) sends this one call to another OpenAI-compatible
+    server than the configured one, with the same timeout, retries and errors (LLM benchmarks of
+    agents use it). ``seed`` is passed on for servers that support reproducible sampling.
+    """
+    endpoint = _chat_endpoint() if not base_url else _custom_endpoint(base_url, api_key, model)
     seconds = _timeout(timeout)
     params = _chat_params(messages, model or endpoint.model, temperature, max_tokens)
+    if seed is not None:
+        params["seed"] = seed
     client = _client(endpoint)
     response = _with_retries(
         endpoint, seconds, lambda: client.chat.completions.create(**params, timeout=seconds)
