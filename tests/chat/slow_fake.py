@@ -4,8 +4,17 @@ optionally stalls for ``stall_seconds`` after ``stall_after`` tokens (an upstrea
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that went away: expected here
+        super().handle_error(request, client_address)
 
 
 class SlowFakeServer:
@@ -23,15 +32,18 @@ class SlowFakeServer:
         self.stall_after, self.stall_seconds = stall_after, stall_seconds
         self.stopping = threading.Event()
         self.requests = 0
+        self.first_chunk_ms: list[float] = []  # per request: arrival to first content chunk sent
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # each SSE chunk leaves at once, as from a real server
 
             def log_message(self, *args):
                 pass
 
             def do_POST(self):  # noqa: N802
+                arrived = time.perf_counter()
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 server.requests += 1
@@ -61,6 +73,8 @@ class SlowFakeServer:
                                 "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
                             }
                         )
+                        if i == 0:
+                            server.first_chunk_ms.append((time.perf_counter() - arrived) * 1000)
                     chunk({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
                     if (body.get("stream_options") or {}).get("include_usage"):
                         usage = {
@@ -75,7 +89,7 @@ class SlowFakeServer:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
