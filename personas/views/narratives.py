@@ -112,6 +112,10 @@ class SearchForm(forms.Form):
     )
     tag = forms.CharField(label="Tag", max_length=services.MAX_TAG_CHARS, required=False)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 # --------------------------------------------------------------------------- helpers
 

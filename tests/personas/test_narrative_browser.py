@@ -104,3 +104,14 @@ def test_write_then_search_by_meaning(orm_in_test_thread, page: Page, live_serve
     expect(page.locator(".message-success")).to_contain_text("accepted")
     link.refresh_from_db()
     assert link.status == "accepted"
+
+    # The same search as a whole page (what the box does without JS), and the full form.
+    page.goto(f"{live_server.url}/subjects/{subject.pk}/narratives/search/?q=mountain+hiking&k=5")
+    expect(page.locator(".narrative-hits li").first).to_contain_text("Weekends I climb peaks")
+    page.screenshot(path=str(SHOTS / "narrative-search-page.png"), full_page=True)
+    page.goto(f"{live_server.url}/subjects/{subject.pk}/narratives/add/")
+    page.get_by_label("Kind").select_option("curation")
+    page.get_by_label("Narrative").fill("More open than the test says.")
+    page.get_by_role("button", name="Save narrative").click()
+    expect(page.locator(".errorlist")).to_contain_text("must name the trait")
+    page.screenshot(path=str(SHOTS / "narrative-form-error.png"), full_page=True)
