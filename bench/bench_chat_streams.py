@@ -6,9 +6,9 @@ token through our stack minus the LLM server's own time to first token (our over
 message analysis with the local embedding model, saving the message, prompt building).
 
 A real server is started in a subprocess on a throwaway database (``bench_<name>``):
-``uvicorn personai.asgi:application --workers 2`` by default (BENCH_CHAT_SERVER=asgi), or
-``gunicorn personai.wsgi --worker-class gthread --workers 2 --threads 8`` (BENCH_CHAT_SERVER=wsgi)
-for comparison. The fake LLM (tests/chat/slow_fake.py) runs in this process.
+the one ``make run`` starts — gunicorn with 2 uvicorn workers on ``personai.asgi`` and a
+psycopg pool (BENCH_CHAT_SERVER=asgi, the default) — or for comparison the former WSGI setup,
+gunicorn with 2 workers × 4 threads (BENCH_CHAT_SERVER=wsgi). The fake LLM (tests/chat/slow_fake.py) runs in this process.
 
 Run: .venv/bin/python -m bench bench_chat_streams
 """
@@ -48,15 +48,14 @@ def _p(values: list[float], q: float) -> float:
 
 
 def _server_command(kind: str, port: int) -> list[str]:
-    python = sys.executable
+    """The server of ``make run`` (personai/runner.py): gunicorn with uvicorn workers (ASGI), or
+    for comparison the former WSGI setup with threads."""
+    common = ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120"]
     if kind == "wsgi":
-        return [
-            python, "-m", "gunicorn", "personai.wsgi:application", "--bind", f"127.0.0.1:{port}",
-            "--workers", "2", "--worker-class", "gthread", "--threads", "8", "--timeout", "120",
-        ]  # fmt: skip
+        return [sys.executable, "-m", "gunicorn", "personai.wsgi:application", *common, "--threads", "4"]
     return [
-        python, "-m", "uvicorn", "personai.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", "2", "--no-access-log", "--log-level", "warning",
+        sys.executable, "-m", "gunicorn", "personai.asgi:application",
+        "--worker-class", "uvicorn_worker.UvicornWorker", *common,
     ]  # fmt: skip
 
 
@@ -87,9 +86,9 @@ def _run() -> None:
     kind = os.environ.get("BENCH_CHAT_SERVER", "asgi")
     if kind == "asgi":
         try:
-            import uvicorn  # noqa: F401
+            import uvicorn_worker  # noqa: F401
         except ImportError:
-            print("chat_streams: skipped (uvicorn is not installed: pip install uvicorn)")
+            print("chat_streams: skipped (uvicorn-worker is not installed: make install)")
             return
 
     # ---------------------------------------------------------------- data
@@ -149,6 +148,7 @@ def _run() -> None:
             "EMBEDDING_BASE_URL": "",
             # DEBUG stays on: production's manifest static storage would need collectstatic first.
             "DB_CONN_MAX_AGE": "60",
+            "DB_POOL_MAX_SIZE": "16" if kind == "asgi" else "0",  # as make run
         }
         log_path = Path(os.environ.get("BENCH_CHAT_SERVER_LOG", "/tmp/bench-chat-server.log"))
         log_file = log_path.open("wb")

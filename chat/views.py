@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors, services
 from chat.models import Conversation, Message
-from chat.streaming import streaming_response
+from chat.streaming import release_connections, streaming_response
 from personas.models import Persona
 
 app_name = "chat"
@@ -207,9 +207,12 @@ def _start_reply(user, conversation_id, content, retry: bool):
         conversation = selectors.conversation_for_user(user, conversation_id)
     except (Conversation.DoesNotExist, ValidationError):
         return None
-    if retry:
-        return services.message_retry(conversation=conversation, user=user)
-    return services.message_send(conversation=conversation, content=content, user=user)
+    try:
+        if retry:
+            return services.message_retry(conversation=conversation, user=user)
+        return services.message_send(conversation=conversation, content=content, user=user)
+    finally:
+        release_connections()  # not held for the life of the stream
 
 
 async def conversation_stream(request, conversation_id):

@@ -35,7 +35,7 @@ from chat.api.common import (
     error_response,
     message_or_404,
 )
-from chat.streaming import message_data, streaming_response
+from chat.streaming import message_data, release_connections, streaming_response
 from personai.pagination import BoundedLimitOffsetPagination
 
 STREAM_DESCRIPTION = (
@@ -166,6 +166,13 @@ def _api_request(request) -> Request:
 
 
 def _stream_start(request, conversation_id):
+    try:
+        return _stream_start_checked(request, conversation_id)
+    finally:
+        release_connections()  # not held for the life of the stream
+
+
+def _stream_start_checked(request, conversation_id):
     api_request = _api_request(request)
     try:
         user = api_request.user
