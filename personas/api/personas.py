@@ -13,11 +13,12 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from personai.pagination import BoundedLimitOffsetPagination
+from personai.validation import StrictCharField
 from personas.api.common import (
     BAD_REQUEST,
     FEEDBACK,
@@ -129,7 +130,7 @@ class PersonaDetailSerializer(PersonaSerializer):
 
 
 class PersonaCreateSerializer(serializers.Serializer):
-    mapper_config_id = serializers.CharField(
+    mapper_config_id = StrictCharField(
         required=False,
         max_length=255,
         help_text="Which mapper's active version to use (default: the built-in persona-guidance mapper).",
@@ -142,11 +143,11 @@ class PersonaCreateSerializer(serializers.Serializer):
 class FeedbackInputSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     helpful = serializers.BooleanField(required=False, allow_null=True)
-    comment = serializers.CharField(
+    comment = StrictCharField(
         required=False, allow_blank=True, max_length=persona_services.MAX_COMMENT_CHARS, trim_whitespace=True
     )
     context = serializers.JSONField(required=False, help_text="Task context (a JSON object).")
-    rule_id = serializers.CharField(
+    rule_id = StrictCharField(
         required=False, allow_blank=True, max_length=255, help_text="The rule whose suggestion this rates."
     )
 
@@ -197,7 +198,7 @@ def _detail(request: Request, persona: Persona) -> dict:
 
 
 class SubjectPersonaListCreateApi(APIView):
-    pagination_class = LimitOffsetPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
         operation_id="subject_personas_list",

@@ -146,6 +146,8 @@ def test_feedback_is_created(me, user, subject):
         ({"rating": 3, "comment": "x" * 2001}, "comment"),
         ({"rating": 3, "context": [1, 2]}, "context"),
         ({"rating": 3, "helpful": "perhaps"}, "helpful"),
+        ({"rating": 3, "comment": 42}, "comment"),
+        ({"rating": 3, "rule_id": ["r1"]}, "rule_id"),
         ({}, "rating"),
     ],
 )
@@ -204,3 +206,18 @@ def test_every_persona_endpoint_is_in_the_schema(client):
     assert "post" in paths["/api/v1/personas/{persona_id}/retry/"]
     assert "post" in paths["/api/v1/personas/{persona_id}/feedback/"]
     assert "202" in paths["/api/v1/subjects/{subject_id}/personas/"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("query", ["limit=abc", "offset=-1", "offset=99999999999999999999999"])
+def test_a_bad_page_parameter_is_a_400(me, subject, query):
+    response = me.get(f"/api/v1/subjects/{subject.pk}/personas/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_post_with_a_body_that_is_not_an_object_is_a_400(me, subject):
+    response = me.post(f"/api/v1/subjects/{subject.pk}/personas/", [1, 2], format="json")
+
+    assert response.status_code == 400
+    assert not Persona.objects.exists()
