@@ -217,3 +217,107 @@ class TraitScoreAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# --------------------------------------------------------------------------- LLM benchmarks
+
+from django import forms  # noqa: E402
+
+from assessments.benchmarks import services as benchmark_services  # noqa: E402
+from assessments.models import AssessmentBatch, Benchmark, BenchmarkExchange, BenchmarkRun  # noqa: E402
+
+
+class SubjectProfileAdminForm(forms.ModelForm):
+    """An agent's metadata is validated like the API's (base URL only, a key's variable name, never a key)."""
+
+    class Meta:
+        model = SubjectProfile
+        fields = "__all__"  # noqa: DJ007 - the admin shows every field of a subject
+
+    def clean(self):
+        data = super().clean()
+        if data.get("subject_type") == SubjectProfile.SubjectType.AGENT:
+            metadata = data.get("metadata")
+            if not isinstance(metadata, dict):
+                self.add_error("metadata", "Give the agent's settings as a JSON object.")
+                return data
+            try:
+                data["metadata"] = benchmark_services.agent_metadata_clean(metadata)
+            except benchmark_services.BenchmarkError as exc:
+                self.add_error(
+                    "metadata", "; ".join(f"{key}: {message}" for key, message in exc.errors.items())
+                )
+        return data
+
+
+admin.site.unregister(SubjectProfile)
+
+
+@admin.register(SubjectProfile)
+class SubjectProfileWithAgentsAdmin(SubjectProfileAdmin):
+    form = SubjectProfileAdminForm
+
+
+class BenchmarkRunInline(ReadOnlyInline):
+    model = BenchmarkRun
+    fields = ["index", "status", "seed", "session", "error", "started_at", "finished_at"]
+    readonly_fields = fields
+
+
+@admin.register(Benchmark)
+class BenchmarkAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "owner",
+        "agent",
+        "questionnaire_version",
+        "runs_requested",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["owner", "agent", "questionnaire_version__questionnaire"]
+    readonly_fields = [field.name for field in Benchmark._meta.fields]
+    inlines = [BenchmarkRunInline]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # started through the API, which validates and queues the runs
+
+    @admin.action(description="Cancel the selected benchmarks")
+    def cancel(self, request: HttpRequest, queryset) -> None:
+        for benchmark in queryset:
+            if not benchmark.is_finished:
+                benchmark_services.benchmark_cancel(benchmark=benchmark)
+
+
+@admin.register(BenchmarkExchange)
+class BenchmarkExchangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "run",
+        "item_key",
+        "attempt",
+        "valid",
+        "error",
+        "prompt_tokens",
+        "completion_tokens",
+        "created_at",
+    ]
+    list_filter = ["valid"]
+    readonly_fields = [field.name for field in BenchmarkExchange._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(AssessmentBatch)
+class AssessmentBatchAdmin(admin.ModelAdmin):
+    list_display = ["subject", "questionnaire_version", "session_count", "refreshed_at"]
+    list_select_related = ["subject", "questionnaire_version__questionnaire"]
+    readonly_fields = [field.name for field in AssessmentBatch._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

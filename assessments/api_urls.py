@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from assessments.api import csv_exports, reports, responders, sessions, subjects, surveys
+from assessments.api import benchmarks, csv_exports, reports, responders, sessions, subjects, surveys
 
 urlpatterns = [
+    *benchmarks.urlpatterns,
     path("sessions/", sessions.SessionListCreateApi.as_view(), name="session-list"),
     path("sessions/<uuid:session_id>/", sessions.SessionDetailApi.as_view(), name="session-detail"),
     path(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import sessions, surveys
+from assessments.views import benchmarks, sessions, surveys
 
 app_name = "assessments"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("assessments/<uuid:session_id>/results/", sessions.results, name="results"),
     path("assessments/<uuid:session_id>/rescore/", sessions.rescore, name="rescore"),
     path("assessments/<uuid:session_id>/runs/<uuid:run_id>/retry/", sessions.retry, name="retry"),
+    # LLM benchmarks: my agents, a benchmark's progress, the comparison.
+    path("agents/", benchmarks.agent_list, name="agents"),
+    path("agents/<uuid:agent_id>/", benchmarks.agent_detail, name="agent_detail"),
+    path("benchmarks/compare/", benchmarks.compare, name="benchmark_compare"),
+    path("benchmarks/<uuid:benchmark_id>/", benchmarks.benchmark_detail, name="benchmark_detail"),
+    path("benchmarks/<uuid:benchmark_id>/cancel/", benchmarks.benchmark_cancel, name="benchmark_cancel"),
     # Surveys about me (the owner's side).
     path("surveys/", surveys.survey_list, name="surveys"),
     path("surveys/new/", surveys.survey_create, name="survey_create"),

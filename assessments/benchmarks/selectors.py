@@ -164,3 +164,21 @@ def batches_for_subject(subject: SubjectProfile) -> QuerySet[AssessmentBatch]:
     return AssessmentBatch.objects.filter(subject=subject).select_related(
         "questionnaire_version__questionnaire"
     )
+
+
+def subject_means(subject: SubjectProfile, version: QuestionnaireVersion) -> dict[str, float]:
+    """Per dimension, the mean raw score over the subject's own scored sessions of the version
+    (an agent's benchmark runs, a person's self-assessments)."""
+    kind = (
+        AssessmentSession.RespondentKind.AGENT
+        if subject.subject_type == SubjectProfile.SubjectType.AGENT
+        else AssessmentSession.RespondentKind.SELF
+    )
+    sessions = AssessmentSession.objects.filter(
+        subject=subject,
+        questionnaire_version=version,
+        respondent_kind=kind,
+        status=AssessmentSession.Status.SCORED,
+    )
+    values = scores_by_dimension(latest_done_runs(sessions))
+    return {slug: sum(scores) / len(scores) for slug, scores in values.items() if scores}
