@@ -252,3 +252,14 @@ def test_the_survey_results_keep_others_hidden_below_the_floor(api_client, user)
 
     assert body["shown"] is False
     assert all(row["others"] is None for row in body["dimensions"])
+
+
+def test_the_dashboard_and_survey_list_show_no_responders_session(client, user, answered):
+    survey, sessions = answered
+    client.force_login(user)
+
+    pages = client.get("/dashboard/").text + client.get("/surveys/").text
+
+    assert str(survey.pk) in pages  # the survey is there, as a count
+    for session in sessions:
+        assert str(session.pk) not in pages
