@@ -226,7 +226,13 @@ def benchmark_start(
     concurrency: int = 1,
     seed: int | None = None,
     max_retries: int | None = None,
+    queue: bool = True,
 ) -> Benchmark:
+    """Create the benchmark and its runs, and queue the first `concurrency` of them (outbox).
+
+    `queue=False` is for a foreground caller (``manage.py benchmark_llm``) that executes every run
+    itself: all runs are marked queued with no outbox task, so none is handed to a worker.
+    """
     errors: dict[str, str] = {}
     if agent.subject_type != SubjectProfile.SubjectType.AGENT:
         errors["agent"] = "Choose an agent subject."
@@ -271,7 +277,10 @@ def benchmark_start(
             )
         )
     BenchmarkRun.objects.bulk_create(rows)
-    _queue_next_runs(benchmark)
+    if queue:
+        _queue_next_runs(benchmark)
+    else:
+        benchmark.runs.update(status=BenchmarkRun.Status.QUEUED)
     return benchmark
 
 
@@ -312,8 +321,17 @@ class _Stop(Exception):
     """The benchmark was cancelled or failed meanwhile: stop this run where it is."""
 
 
-def benchmark_run_execute(*, run_id: int) -> None:
-    """Run one benchmark run to its end (outbox handler; idempotent and resumable)."""
+def slice_seconds() -> float:
+    return float(getattr(settings, "BENCHMARK_SLICE_SECONDS", 120.0))
+
+
+def benchmark_run_execute(*, run_id: int, max_seconds: float | None = None) -> None:
+    """Run one benchmark run (outbox handler; idempotent and resumable).
+
+    With `max_seconds`, a run still unfinished after that long hands the rest to a continuation
+    task through the outbox and returns, so a long run never meets the worker's time limit.
+    """
+    started = time.monotonic()
     run = _run_claim(run_id)
     if run is None:
         return
@@ -326,12 +344,18 @@ def benchmark_run_execute(*, run_id: int) -> None:
         instructions = QuestionnaireVersion.objects.values_list("instructions", flat=True).get(
             pk=benchmark.questionnaire_version_id
         )
+        answered_here = 0  # at least one item per slice, so every slice makes progress
         while True:
             _assert_not_stopped(benchmark.pk)
             key = _next_item(run, session, plan.instrument)
             if key is None:
                 break
+            if answered_here and max_seconds is not None and time.monotonic() - started > max_seconds:
+                settled = run.outcomes.count()
+                outbox.enqueue(RUN_TASK, {"run_id": run.pk}, dedupe_key=f"benchmark-run:{run.pk}:{settled}")
+                return
             _answer_item(run, session, _shuffled(items[key], run.option_orders.get(key)), call, instructions)
+            answered_here += 1
         _run_finish(run, session)
     except _Stop:
         BenchmarkRun.objects.filter(pk=run.pk).update(
@@ -504,7 +528,7 @@ def _finish_if_complete(benchmark: Benchmark) -> None:
         outbox.enqueue(
             BATCH_TASK,
             {"subject_id": str(benchmark.agent_id), "version_id": benchmark.questionnaire_version_id},
-            dedupe_key=f"batch:{benchmark.agent_id}:{benchmark.questionnaire_version_id}",
+            dedupe_key=f"batch:{benchmark.agent_id}:{benchmark.questionnaire_version_id}:{benchmark.pk}",
         )
 
 
@@ -534,7 +558,8 @@ def on_run_scored(sender, *, run, subject_id, **kwargs) -> None:  # noqa: ARG001
     outbox.enqueue(
         BATCH_TASK,
         {"subject_id": str(subject_id), "version_id": session.questionnaire_version_id},
-        dedupe_key=f"batch:{subject_id}:{session.questionnaire_version_id}",
+        # One key per scored run: a refresh already running may have read before this commit.
+        dedupe_key=f"batch:{subject_id}:{session.questionnaire_version_id}:{run.pk}",
     )
 
 

@@ -6,7 +6,7 @@ from personai.outbox import outbox_handler
 
 @outbox_handler(services.RUN_TASK)
 def benchmark_run(payload: dict) -> None:
-    services.benchmark_run_execute(run_id=payload["run_id"])
+    services.benchmark_run_execute(run_id=payload["run_id"], max_seconds=services.slice_seconds())
 
 
 @outbox_handler(services.BATCH_TASK)

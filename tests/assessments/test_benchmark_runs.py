@@ -187,3 +187,26 @@ def test_a_missing_key_variable_fails_the_benchmark(user, fake_llm):
     drain(benchmark)
     assert benchmark.status == Benchmark.Status.FAILED
     assert "AGENT_API_KEY_NOT_SET_ANYWHERE" in benchmark.error
+
+
+def test_a_long_run_hands_the_rest_to_a_continuation(user, fake_llm):
+    fake_llm.reply = "1"
+    version = import_api_instrument()
+    benchmark = services.benchmark_start(owner=user, agent=make_agent(user), version=version, runs=1, seed=2)
+    run = benchmark.runs.get()
+    services.benchmark_run_execute(run_id=run.pk, max_seconds=0)  # one item, then the slice is over
+    assert BenchmarkItemOutcome.objects.filter(run=run).count() == 1
+    assert OutboxTask.objects.filter(
+        task_type=services.RUN_TASK, dedupe_key=f"benchmark-run:{run.pk}:1"
+    ).exists()
+    services.benchmark_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == BenchmarkRun.Status.DONE
+
+
+def test_a_scored_agent_run_enqueues_its_batch_refresh(user, fake_llm):
+    fake_llm.reply = "1"
+    version = import_api_instrument()
+    benchmark = services.benchmark_start(owner=user, agent=make_agent(user), version=version, runs=1, seed=2)
+    drain(benchmark)
+    assert OutboxTask.objects.filter(task_type=services.BATCH_TASK).count() == 2  # the run's, the finish's
