@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Subquery
 
 from assessments import scoring
@@ -20,7 +21,7 @@ from assessments.models import (
     Survey,
     TraitScore,
 )
-from questionnaires import selectors as questionnaire_selectors
+from questionnaires import plan as questionnaire_plan
 from questionnaires.models import (
     QuestionnaireItem,
     QuestionnaireVersion,
@@ -28,16 +29,41 @@ from questionnaires.models import (
     TraitDimension,
     TraitThreshold,
 )
+from questionnaires.plan import VersionPlan
 
 # --------------------------------------------------------------------------- engine inputs
 
 
-def version_with_items(version_id) -> QuestionnaireVersion:
-    """A version with everything needed to render or score it, in a constant number of queries."""
-    return questionnaire_selectors.version_with_rules(version_id=version_id)
+def version_plan(version: QuestionnaireVersion | int) -> VersionPlan:
+    """The compiled plan of a version (cached per process when published; see questionnaires.plan)."""
+    return questionnaire_plan.version_plan(version)
+
+
+def session_plan(session: AssessmentSession | Survey) -> VersionPlan:
+    """The plan of a session's (or survey's) version; free when the row was loaded by a selector
+    here (its version, questionnaire and analysis model come with it), one small query otherwise."""
+    version = session._state.fields_cache.get("questionnaire_version")
+    return version_plan(version if version is not None else session.questionnaire_version_id)
+
+
+def version_with_items(version: QuestionnaireVersion | int) -> QuestionnaireVersion:
+    """A version with everything needed to render or score it: the plan's shared, read-only copy."""
+    return version_plan(version).version
+
+
+def _plan_of(version: QuestionnaireVersion) -> VersionPlan | None:
+    return getattr(version, "_plan", None)
 
 
 def engine_instrument(version: QuestionnaireVersion) -> scoring.Instrument:
+    """The pure engine's input for a version loaded by `version_with_items` (memoised on its plan)."""
+    plan = _plan_of(version)
+    if plan is None:
+        return _engine_instrument(version)
+    return plan.derived("engine_instrument", lambda p: _engine_instrument(p.version))
+
+
+def _engine_instrument(version: QuestionnaireVersion) -> scoring.Instrument:
     """Translate a version loaded by `version_with_items` into the pure engine's input."""
     model = version.analysis_model
     dimensions = tuple(
@@ -119,18 +145,16 @@ class ScoringPlan:
     composite_ids: dict[str, int]
 
 
-# Published versions never change, so a worker keeps their plans; drafts are always reloaded.
-_SCORING_PLANS: dict[int, ScoringPlan] = {}
-_SCORING_PLANS_MAX = 64
+def scoring_plan(version: QuestionnaireVersion | int) -> ScoringPlan:
+    """The scoring view of a version's plan (no queries once the plan is cached and the version
+    row came with the session; an id costs one small query for the plan's key)."""
+    return version_plan(version).derived("scoring_plan", _scoring_plan)
 
 
-def scoring_plan(version_id: int) -> ScoringPlan:
-    plan = _SCORING_PLANS.get(version_id)
-    if plan is not None:
-        return plan
-    version = version_with_items(version_id)
+def _scoring_plan(plan: VersionPlan) -> ScoringPlan:
+    version = plan.version
     items = list(version.items.all())
-    plan = ScoringPlan(
+    return ScoringPlan(
         instrument=engine_instrument(version),
         item_ids={item.key: item.pk for item in items},
         option_ids={
@@ -139,21 +163,51 @@ def scoring_plan(version_id: int) -> ScoringPlan:
         dimension_ids={dimension.slug: dimension.pk for dimension in version.analysis_model.dimensions.all()},
         composite_ids={composite.slug: composite.pk for composite in version.analysis_model.composites.all()},
     )
-    if version.is_published:
-        if len(_SCORING_PLANS) >= _SCORING_PLANS_MAX:
-            _SCORING_PLANS.clear()
-        _SCORING_PLANS[version_id] = plan
-    return plan
 
 
-def session_answers(session: AssessmentSession) -> dict[str, scoring.Answer]:
-    """The session's answers keyed by item key, in the engine's terms (two queries)."""
-    responses = (
-        Response.objects.filter(session=session)
-        .select_related("item", "selected_option")
-        .prefetch_related("selected_options")
+@dataclass(frozen=True)
+class AnswerKeys:
+    """Ids to keys, to read a session's answers without joining the version's rows."""
+
+    items: dict[int, str]
+    options: dict[int, str]
+    has_multi_choice: bool
+
+
+def _answer_keys(plan: VersionPlan) -> AnswerKeys:
+    items = list(plan.version.items.all())
+    return AnswerKeys(
+        items={item.pk: item.key for item in items},
+        options={option.pk: option.key for item in items for option in item.bank_item.options.all()},
+        has_multi_choice=any(item.bank_item.question_type == "multi_choice" for item in items),
     )
-    return {response.item.key: answer_from_response(response) for response in responses}
+
+
+def session_answers(session: AssessmentSession, plan: VersionPlan | None = None) -> dict[str, scoring.Answer]:
+    """The session's answers keyed by item key, in the engine's terms: one query (item and
+    option keys come from the version's plan; multi-choice selections are aggregated in SQL)."""
+    keys = (plan or session_plan(session)).derived("answer_keys", _answer_keys)
+    rows = Response.objects.filter(session_id=session.pk)
+    fields = ["item_id", "value_boolean", "value_number", "value_text", "selected_option_id"]
+    if keys.has_multi_choice:
+        rows = rows.annotate(
+            selected=ArrayAgg("selections__option_id", filter=Q(selections__isnull=False), default=[])
+        )
+        fields.append("selected")
+    answers: dict[str, scoring.Answer] = {}
+    for row in rows.values_list(*fields):
+        key = keys.items.get(row[0])
+        if key is None:
+            continue
+        selected = row[5] if keys.has_multi_choice else ()
+        answers[key] = scoring.Answer(
+            boolean=row[1],
+            number=row[2],
+            text=row[3] or None,
+            option=keys.options[row[4]] if row[4] is not None else None,
+            options=tuple(sorted(keys.options[option_id] for option_id in selected)),
+        )
+    return answers
 
 
 def answer_from_response(response: Response) -> scoring.Answer:
@@ -182,7 +236,12 @@ def sessions_for_user(user) -> QuerySet[AssessmentSession]:
             | Q(subject__user=user, survey__isnull=True)
             | Q(subject__owner=user, survey__isnull=True)
         )
-        .select_related("questionnaire_version__questionnaire", "subject", "survey")
+        .select_related(
+            "questionnaire_version__questionnaire",
+            "questionnaire_version__analysis_model",
+            "subject",
+            "survey",
+        )
         .distinct()
     )
 
@@ -547,9 +606,9 @@ def thresholds_for_dimensions(dimension_ids: Iterable[int]) -> list[TraitThresho
 
 def survey_by_share_token(share_token: str) -> Survey:
     """Raises Survey.DoesNotExist for an unknown link (callers answer 404)."""
-    return Survey.objects.select_related("subject", "questionnaire_version__questionnaire").get(
-        share_token=share_token
-    )
+    return Survey.objects.select_related(
+        "subject", "questionnaire_version__questionnaire", "questionnaire_version__analysis_model"
+    ).get(share_token=share_token)
 
 
 def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSession | None:
@@ -557,6 +616,11 @@ def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSes
         return None
     return (
         AssessmentSession.objects.filter(survey=survey, responder_id=responder_id)
-        .select_related("questionnaire_version__questionnaire", "subject", "survey")
+        .select_related(
+            "questionnaire_version__questionnaire",
+            "questionnaire_version__analysis_model",
+            "subject",
+            "survey",
+        )
         .first()
     )

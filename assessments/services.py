@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from assessments import reports, scoring, selectors
@@ -151,7 +152,7 @@ def parse_answers(version: QuestionnaireVersion | int, raw: dict[str, Any]) -> d
     the version's scoring plan is kept per process and validation costs no queries after the
     first call.
     """
-    plan = selectors.scoring_plan(version if isinstance(version, int) else version.pk)
+    plan = selectors.scoring_plan(version)
     engine_items = {item.key: item for item in plan.instrument.items}
     errors: dict[str, str] = {}
     parsed: dict[str, ParsedAnswer] = {}
@@ -217,23 +218,64 @@ def _coerce(question_type: str, value: Any) -> tuple[scoring.Answer, str | None]
     return scoring.Answer(), "This question type is not supported."
 
 
+CLOSED_MESSAGE = "This questionnaire has already been submitted; answers can no longer change."
+
+
+def _version_of(session: AssessmentSession) -> QuestionnaireVersion | int:
+    """The session's version row when it was loaded with the session (no query), else its id."""
+    version = session._state.fields_cache.get("questionnaire_version")
+    return version if version is not None else session.questionnaire_version_id
+
+
+def _assert_open_locked(session: AssessmentSession) -> None:
+    locked = AssessmentSession.objects.select_for_update().only("status").get(pk=session.pk)
+    if locked.status != AssessmentSession.Status.IN_PROGRESS:
+        raise SessionClosed(CLOSED_MESSAGE)
+
+
+def _touch_and_log(session: AssessmentSession, event: str, detail: dict[str, Any]) -> None:
+    """One statement: lock the session row if it is still in progress, bump its `updated_at`
+    and append the event; SessionClosed when it is not in progress (the caller's atomic block
+    then rolls back whatever it wrote)."""
+    log = QuestionnaireEventLog._meta.db_table
+    sessions = AssessmentSession._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
+            f"RETURNING id) INSERT INTO {log} (session_id, event, detail, created_at) "
+            f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING id",
+            [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now],
+        )
+        if cursor.fetchone() is None:
+            raise SessionClosed(CLOSED_MESSAGE)
+
+
 @transaction.atomic
 def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved") -> int:
-    """Validate every answer, then upsert them all (one statement per kind); all or nothing."""
-    session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
-    if session.status != AssessmentSession.Status.IN_PROGRESS:
-        raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
-    parsed = parse_answers(session.questionnaire_version_id, answers)
+    """Validate every answer, then upsert them all; all or nothing.
+
+    Validation runs in memory against the version's plan. The write is two statements: one
+    locks the open session, bumps its `updated_at` and logs the event; one upserts the answers
+    (a multiple choice adds two for its selections). A closed session is a SessionClosed even
+    when the answers are also invalid.
+    """
+    version = _version_of(session)
+    try:
+        parsed = parse_answers(version, answers)
+    except AnswerValidationError:
+        _assert_open_locked(session)  # a closed session says so before the answers' errors
+        raise
     if not parsed:
+        _assert_open_locked(session)
         return 0
-    _upsert(session, parsed)
-    _log(session, event, items=sorted(parsed))
-    AssessmentSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
+    _touch_and_log(session, event, {"items": sorted(parsed)})
+    _upsert(session, parsed, selectors.scoring_plan(version))
     return len(parsed)
 
 
-def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer]) -> None:
-    option_ids = selectors.scoring_plan(session.questionnaire_version_id).option_ids
+def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer], plan: selectors.ScoringPlan) -> None:
+    option_ids = plan.option_ids
     rows = [
         Response(
             session=session,
@@ -289,6 +331,7 @@ def responses_update(*, session: AssessmentSession, answers: dict[str, Any], eve
     cleared = sorted(key for key, value in answers.items() if value is None)
     if not cleared:
         return responses_save(session=session, answers=answers, event=event)
+    version = _version_of(session)
     session = AssessmentSession.objects.select_for_update().get(pk=session.pk)
     if session.status != AssessmentSession.Status.IN_PROGRESS:
         raise SessionClosed("This questionnaire has already been submitted; answers can no longer change.")
@@ -296,19 +339,20 @@ def responses_update(*, session: AssessmentSession, answers: dict[str, Any], eve
     parsed: dict[str, ParsedAnswer] = {}
     try:
         parsed = parse_answers(
-            session.questionnaire_version_id,
+            version,
             {key: value for key, value in answers.items() if value is not None},
         )
     except AnswerValidationError as exc:
         errors.update(exc.errors)
-    known = set(selectors.scoring_plan(session.questionnaire_version_id).item_ids)
+    plan = selectors.scoring_plan(version)
+    known = set(plan.item_ids)
     for key in cleared:
         if key not in known:
             errors[key] = "There is no question with this key in this questionnaire."
     if errors:
         raise AnswerValidationError(errors)
     if parsed:
-        _upsert(session, parsed)
+        _upsert(session, parsed, plan)
     Response.objects.filter(session=session, item__key__in=cleared).delete()
     _log(session, event, items=sorted(parsed), cleared=cleared)
     AssessmentSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
@@ -321,9 +365,9 @@ def responses_update(*, session: AssessmentSession, answers: dict[str, Any], eve
 def session_missing_required(
     session: AssessmentSession, version: QuestionnaireVersion | None = None
 ) -> list[str]:
-    version = version or selectors.version_with_items(session.questionnaire_version_id)
+    version = version or selectors.version_with_items(_version_of(session))
     instrument = selectors.engine_instrument(version)
-    answers = selectors.session_answers(session)
+    answers = selectors.session_answers(session, getattr(version, "_plan", None))
     visible, _skipped = scoring.visible_items(instrument, answers)
     required = {item.key for item in instrument.items if item.required}
     return [key for key in visible if key in required and key not in answers]
@@ -415,9 +459,10 @@ def run_score(*, run_id) -> None:
 @transaction.atomic
 def _score_and_store(run: AnalysisRun) -> None:
     session = run.session
-    plan = selectors.scoring_plan(session.questionnaire_version_id)
+    version_plan = selectors.session_plan(session)
+    plan = selectors.scoring_plan(version_plan.version)
     as_of = session.submitted_at or timezone.now()
-    result = scoring.score(plan.instrument, selectors.session_answers(session), as_of=as_of)
+    result = scoring.score(plan.instrument, selectors.session_answers(session, version_plan), as_of=as_of)
 
     dimension_ids = plan.dimension_ids
     # A retried run may have written partial rows before failing; start clean.

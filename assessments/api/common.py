@@ -115,8 +115,8 @@ def _published_version(slug: str, number: int | None) -> QuestionnaireVersion:
 
 
 def _session_progress(session: AssessmentSession) -> dict:
-    version = selectors.version_with_items(session.questionnaire_version_id)
-    progress = selectors.session_progress(version, selectors.session_answers(session))
+    plan = selectors.session_plan(session)
+    progress = selectors.session_progress(plan.version, selectors.session_answers(session, plan))
     return out.ProgressSerializer(progress).data
 
 

@@ -141,8 +141,9 @@ def _assert_in_progress(session: AssessmentSession) -> None:
 
 def _answers(session: AssessmentSession) -> list[dict]:
     """Saved answers in questionnaire order, in the wire format the PUT endpoint takes."""
-    version = selectors.version_with_items(session.questionnaire_version_id)
-    answers = selectors.session_answers(session)
+    plan = selectors.session_plan(session)
+    version = plan.version
+    answers = selectors.session_answers(session, plan)
     return [
         {
             "item": item.key,

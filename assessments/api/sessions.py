@@ -37,8 +37,9 @@ from personai.validation import StrictQuerySerializer
 
 
 def _session_detail(session: AssessmentSession) -> dict:
-    version = selectors.version_with_items(session.questionnaire_version_id)
-    answers = selectors.session_answers(session)
+    plan = selectors.session_plan(session)
+    version = plan.version
+    answers = selectors.session_answers(session, plan)
     items = list(version.items.all())
     order = {item.key: position for position, item in enumerate(items)}
     types = {item.key: item.bank_item.question_type for item in items}

@@ -371,9 +371,17 @@ class TakeState:
     visible: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.items = {item.key: item for item in self.version.items.all()}
-        self.engine_items = {item.key: item for item in self.instrument.items}
-        self.pages = build_pages(self.version, self.lang)
+        plan = getattr(self.version, "_plan", None)  # the version's compiled plan, if it has one
+        if plan is None:
+            self.items = {item.key: item for item in self.version.items.all()}
+            self.engine_items = {item.key: item for item in self.instrument.items}
+            self.pages = build_pages(self.version, self.lang)
+        else:  # shared, read-only: computed once per plan (pages once per locale)
+            self.items = plan.derived("items_by_key", lambda p: {i.key: i for i in p.version.items.all()})
+            self.engine_items = plan.derived(
+                "engine_items_by_key", lambda p: {item.key: item for item in self.instrument.items}
+            )
+            self.pages = plan.derived(f"pages:{self.lang}", lambda p: build_pages(p.version, self.lang))
         self.visible, _skipped = scoring.visible_items(self.instrument, self.answers)
 
     def with_answers(self, answers: dict[str, scoring.Answer]) -> TakeState:

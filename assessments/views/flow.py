@@ -118,11 +118,12 @@ class Flow:
 
 def take_state(session: AssessmentSession) -> presenters.TakeState:
     """The session's questions, answers and branch visibility: a constant number of queries."""
-    version = selectors.version_with_items(session.questionnaire_version_id)
+    plan = selectors.session_plan(session)
+    version = plan.version
     return presenters.TakeState(
         version=version,
         lang=presenters.lang_of(version, session.locale),
-        answers=selectors.session_answers(session),
+        answers=selectors.session_answers(session, plan),
         instrument=selectors.engine_instrument(version),
     )
 
@@ -253,7 +254,7 @@ def _take_post(
         errors = _save(session, state, posted, explicit=False)
     except services.SessionClosed:
         return redirect(flow.finished_url)
-    state = state.with_answers(selectors.session_answers(session))
+    state = state.with_answers(selectors.session_answers(session, selectors.session_plan(session)))
     if errors:
         context = _take_context(flow, state, page, values=posted, errors=errors)
         return render(request, "assessments/take.html", context)
@@ -298,7 +299,7 @@ def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
         errors = _save(session, state, {key: values}, explicit=True)
     except services.SessionClosed:
         return full_redirect(request, flow.finished_url)
-    new_state = state.with_answers(selectors.session_answers(session))
+    new_state = state.with_answers(selectors.session_answers(session, selectors.session_plan(session)))
 
     shown = _shown_keys(request, page) or state.visible_on(page)
     context = {

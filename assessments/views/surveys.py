@@ -147,7 +147,7 @@ def survey_landing(request: HttpRequest, share_token: str) -> HttpResponse:
     is_owner = request.user.is_authenticated and request.user.pk == survey.owner_id
     if request.method == "POST" and not is_owner:
         return _survey_start(request, survey)
-    version = selectors.version_with_items(survey.questionnaire_version_id)
+    version = selectors.session_plan(survey).version
     count = len(version.items.all())
     locale = questionnaire_selectors.resolve_locale(version, requested_locale(request))
     return _survey_page(
@@ -166,7 +166,7 @@ def survey_landing(request: HttpRequest, share_token: str) -> HttpResponse:
 
 def _survey_start(request: HttpRequest, survey: Survey) -> HttpResponse:
     token = cookies.responder_token(request, survey) or cookies.new_responder_token()
-    version = selectors.version_with_items(survey.questionnaire_version_id)
+    version = selectors.session_plan(survey).version
     try:
         session = services.survey_session_for_responder(
             survey=survey,

@@ -1,0 +1,181 @@
+"""One compiled plan per published version: built once per process, never stale, never a draft;
+the take page and autosave then read only the session's own rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from assessments import selectors, services
+from questionnaires import plan as version_plans
+from questionnaires import services as questionnaire_services
+from questionnaires.models import Questionnaire, QuestionnaireVersion
+from tests.assessments.factories import api_key_header, import_page_instrument, self_session
+
+pytestmark = pytest.mark.django_db
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+
+
+@pytest.fixture(autouse=True)
+def fresh_plans():
+    version_plans.clear()
+    yield
+    version_plans.clear()
+
+
+def _statements(context: CaptureQueriesContext) -> list[str]:
+    """Captured SQL without the test transaction's savepoints."""
+    return [q["sql"] for q in context.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+
+
+def _from_table(sql: str) -> str:
+    return sql.split(" FROM ", 1)[1].split()[0] if " FROM " in sql else ""
+
+
+def _session_as_a_request_loads_it(user, session):
+    return selectors.session_for_user(user, session.pk)
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def test_a_published_version_is_built_once_per_process(user, page_version):
+    session = self_session(user, page_version)
+    builds = version_plans.stats()["builds"]
+
+    first = selectors.session_plan(_session_as_a_request_loads_it(user, session))
+    second = selectors.session_plan(_session_as_a_request_loads_it(user, session))
+
+    assert first is second
+    assert version_plans.stats()["builds"] == builds + 1
+
+
+def test_a_draft_is_never_cached(page_version):
+    draft = questionnaire_services.version_create_draft(from_version=page_version)
+
+    first = version_plans.version_plan(draft.pk)
+    second = version_plans.version_plan(draft.pk)
+
+    assert first is not second
+    assert not first.is_published
+    assert all(key[0] != draft.pk for key in version_plans.cached_keys())
+
+
+def test_publishing_a_new_version_is_picked_up_without_restart(user, page_version):
+    old = version_plans.version_plan(page_version.pk)
+    assert old.version.is_active
+    draft = questionnaire_services.version_create_draft(from_version=page_version)
+    draft_plan = version_plans.version_plan(draft.pk)
+
+    questionnaire_services.version_publish(version=draft)
+
+    published = version_plans.version_plan(draft.pk)
+    assert published is not draft_plan and published.is_published and published.version.is_active
+    # The old version was deactivated by the publish: its next plan says so.
+    assert version_plans.version_plan(page_version.pk).version.is_active is False
+
+
+def test_a_change_made_by_another_process_is_seen_by_the_next_request(user, page_version, user_client):
+    """No signal reaches this process when another one writes: the key read with the session is
+    what keeps the plan fresh. Simulated by plain UPDATEs that bypass any in-process hook."""
+    session = self_session(user, page_version)
+    user_client.get(f"/assessments/{session.pk}/q/1/")  # the plan is cached now
+
+    Questionnaire.objects.filter(pk=page_version.questionnaire_id).update(
+        title="Renamed elsewhere", updated_at=timezone.now()
+    )
+
+    assert "Renamed elsewhere" in user_client.get(f"/assessments/{session.pk}/q/1/").content.decode()
+
+
+def test_the_lru_keeps_a_bounded_number_of_plans(monkeypatch, page_version):
+    monkeypatch.setattr(version_plans, "PLANS_MAX", 2)
+    versions = [page_version, import_page_instrument(slug="lru-2"), import_page_instrument(slug="lru-3")]
+
+    for version in versions:
+        version_plans.version_plan(version.pk)
+
+    assert [key[0] for key in version_plans.cached_keys()] == [v.pk for v in versions[1:]]
+
+
+def test_warming_builds_the_active_versions(page_version):
+    other = import_page_instrument(slug="warm-2")
+
+    assert version_plans.warm() == QuestionnaireVersion.objects.filter(is_active=True).count()
+
+    cached = {key[0] for key in version_plans.cached_keys()}
+    assert {page_version.pk, other.pk} <= cached
+
+
+# --------------------------------------------------------------------------- per-request cost
+
+
+def test_the_take_page_costs_at_most_four_queries(user_client, user, page_version):
+    session = self_session(user, page_version, {"tidy": 3})
+    user_client.get(f"/assessments/{session.pk}/q/1/")  # builds the plan
+
+    with CaptureQueriesContext(connection) as context:
+        response = user_client.get(f"/assessments/{session.pk}/q/2/")
+
+    assert response.status_code == 200
+    assert len(_statements(context)) <= 4, _statements(context)
+
+
+def test_the_anonymous_take_page_costs_at_most_four_queries(client, user, page_version):
+    survey = services.survey_create(owner=user, version=page_version, title="About me")
+    started = client.post(f"/s/{survey.share_token}/")
+    assert started.status_code == 302
+    page = started["Location"]
+    client.get(page)  # builds the plan
+
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(page)
+
+    assert response.status_code == 200
+    assert len(_statements(context)) <= 4, _statements(context)
+
+
+def test_saving_an_answer_is_three_statements_with_one_write_of_the_answer(user, page_version):
+    session = _session_as_a_request_loads_it(user, self_session(user, page_version))
+    selectors.session_plan(session)  # built once per process, before
+
+    with CaptureQueriesContext(connection) as context:
+        services.responses_save(session=session, answers={"tidy": 4})
+
+    statements = _statements(context)
+    assert len(statements) <= 3, statements
+    answer_writes = [sql for sql in statements if "assessments_response" in sql.split(" WHERE ")[0]]
+    assert len(answer_writes) == 1 and answer_writes[0].startswith("INSERT"), statements
+    assert selectors.session_answers(session)["tidy"].number == 4
+
+
+def test_the_autosave_api_reads_no_version_rows(api_client, user, page_version):
+    session = self_session(user, page_version)
+    headers = api_key_header(user)
+    url = f"/api/v1/sessions/{session.pk}/responses/"
+    api_client.put(url, {"answers": {"tidy": 2}}, format="json", **headers)  # builds the plan
+
+    with CaptureQueriesContext(connection) as context:
+        response = api_client.put(url, {"answers": {"tidy": 5}}, format="json", **headers)
+
+    assert response.status_code == 200, response.content
+    statements = _statements(context)
+    assert not [sql for sql in statements if _from_table(sql).startswith('"questionnaires_')], statements
+    # The API key, the session, one write for the session and its event log, one for the
+    # answer, the answers for the progress.
+    assert len(statements) <= 5, statements
+
+
+def test_a_closed_session_with_invalid_answers_is_still_a_closed_session(user, page_version):
+    session = self_session(
+        user, page_version, {"likes-people": "4", "hosts": False, "tidy": 5, "hobbies": ["read"]}
+    )
+    services.session_submit(session=session)
+
+    with pytest.raises(services.SessionClosed):
+        services.responses_save(session=session, answers={"tidy": 99})
+    with pytest.raises(services.SessionClosed):
+        services.responses_save(session=session, answers={"tidy": 4})
