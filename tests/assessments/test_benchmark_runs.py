@@ -210,3 +210,33 @@ def test_a_scored_agent_run_enqueues_its_batch_refresh(user, fake_llm):
     benchmark = services.benchmark_start(owner=user, agent=make_agent(user), version=version, runs=1, seed=2)
     drain(benchmark)
     assert OutboxTask.objects.filter(task_type=services.BATCH_TASK).count() == 2  # the run's, the finish's
+
+
+def test_the_command_runs_in_the_foreground_and_prints_a_summary(user, fake_llm, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    fake_llm.reply = "1"
+    import_api_instrument()
+    user.is_superuser = True
+    user.save()
+    out = StringIO()
+    call_command(
+        "benchmark_llm",
+        "--questionnaire",
+        "api-check",
+        "--runs",
+        "2",
+        "--concurrency",
+        "1",
+        "--seed",
+        "4",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "2 runs" in text and "extraversion" in text
+    benchmark = Benchmark.objects.get()
+    assert benchmark.status == Benchmark.Status.DONE
+    assert not OutboxTask.objects.filter(task_type=services.RUN_TASK).exists()  # nothing for the workers
+    assert AssessmentSession.objects.filter(respondent_kind="agent", status="scored").count() == 2
