@@ -11,7 +11,7 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from chat.models import Message
-from tests.chat.factories import conversation_for
+from tests.chat.factories import conversation_for, persona_for
 from tests.chat.slow_fake import SlowFakeServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,8 @@ def log_in(page: Page, live_server, user) -> None:
 def test_reply_streams_in_and_stop_keeps_the_partial(
     allow_db_in_browser_tests, chat_llm, user, live_server, page: Page
 ):
-    conversation = conversation_for(user)
+    persona_for(user, name="Ada", illustration_url="/static/img/logo.svg")
+    conversation_for(user, persona_for(user, name="Bo"), title="An older chat")
     words = [f"word{i}" for i in range(25)]
     with SlowFakeServer(reply="Here is **my** answer: " + " ".join(words), delay=0.08) as slow:
         settings.LLM_BASE_URL, settings.LLM_API_KEY, settings.LLM_MODEL = (
@@ -46,8 +47,14 @@ def test_reply_streams_in_and_stop_keeps_the_partial(
         log_in(page, live_server, user)
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.goto(f"{live_server.url}/chat/{conversation.pk}/")
+        page.goto(f"{live_server.url}/chat/")
+        expect(page.locator(".chat-conversation-title")).to_have_text("An older chat")
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "chat-list-desktop.png"), full_page=True)
+        page.select_option("#new-persona", label="Ada — " + user.username)
+        page.click("text=Start chatting")
         expect(page.locator(".chat-persona-name")).to_have_text("Ada")
+        expect(page.locator(".chat-avatar")).to_be_visible()
 
         page.fill("#chat-input", "Tell me something")
         page.click("#chat-send")
@@ -63,7 +70,6 @@ def test_reply_streams_in_and_stop_keeps_the_partial(
         expect(page.locator(".chat-msg-user").last).to_contain_text("Tell me something")
         expect(page.locator("#chat-stop")).to_be_hidden()
         expect(page.locator("#chat-heading")).to_have_text("Tell me something")
-        SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / "chat-desktop.png"), full_page=True)
 
         page.fill("#chat-input", "And another story")
