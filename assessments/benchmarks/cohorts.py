@@ -78,10 +78,24 @@ def cohort_sessions(cohort: SubjectProfile, version: QuestionnaireVersion):
     return AssessmentSession.objects.filter(pk__in=list(latest.values()))
 
 
+def cohort_threshold(cohort: SubjectProfile) -> int:
+    """How many people a cohort needs before it shows statistics: the floor, and for a survey's
+    answers that survey's own min-n, as its responders were promised."""
+    meta = cohort.metadata or {}
+    if meta.get("source") != "survey":
+        return MIN_RESPONSES_FLOOR
+    min_n = (
+        Survey.objects.filter(pk=meta.get("survey_id"))
+        .values_list("min_responses_to_show", flat=True)
+        .first()
+    )
+    return max(MIN_RESPONSES_FLOOR, min_n or 0)
+
+
 def cohort_values(
     cohort: SubjectProfile, version: QuestionnaireVersion
 ) -> tuple[dict[str, list[float]], int]:
     run_ids = selectors.latest_done_runs(cohort_sessions(cohort, version))
-    if len(run_ids) < MIN_RESPONSES_FLOOR:
+    if len(run_ids) < cohort_threshold(cohort):
         return {}, len(run_ids)  # too few people: an average would give them away
     return selectors.scores_by_dimension(run_ids), len(run_ids)

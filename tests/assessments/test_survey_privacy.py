@@ -263,3 +263,29 @@ def test_the_dashboard_and_survey_list_show_no_responders_session(client, user, 
     assert str(survey.pk) in pages  # the survey is there, as a count
     for session in sessions:
         assert str(session.pk) not in pages
+
+
+def test_a_cohort_of_a_surveys_answers_waits_for_that_surveys_min_n(api_client, user):
+    survey = services.survey_create(owner=user, version=import_api_instrument(), min_responses_to_show=5)
+    for n in range(4):
+        survey_response(survey, VALID_ANSWERS, responder=f"r{n}")
+    api_client.force_login(user)
+    created = api_client.post(
+        "/api/v1/cohorts/",
+        {
+            "display_name": "Friends",
+            "questionnaire": "api-check",
+            "source": "survey",
+            "survey": str(survey.pk),
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    url = f"/api/v1/cohorts/{created.json()['id']}/"
+
+    before = api_client.get(url).json()["batch"]["dimensions"]
+    survey_response(survey, VALID_ANSWERS, responder="r4")
+    after = api_client.get(url).json()["batch"]["dimensions"]
+
+    assert before == {}  # four of the five the responders were promised
+    assert after["extraversion"]
