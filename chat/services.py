@@ -608,7 +608,9 @@ def message_send(*, conversation: Conversation, content: str, user) -> ReplyStre
             signal_strength=result.signal_strength if result else None,
             context_clarity=result.context_clarity if result else None,
             needs_knowledge=result.needs_knowledge if result else 0,
+            model_name=analysed.model or None,  # the embedding model that analysed it
             prompt_tokens=count_tokens(text),
+            completion_tokens=0,
             flags={"scores": result.scores, "sensitive_topic": result.sensitive_topic} if result else {},
         )
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())

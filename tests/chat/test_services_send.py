@@ -27,7 +27,12 @@ def test_reply_is_streamed_and_saved_with_metadata(chat_llm, user, conversation)
     message.refresh_from_db()
     assert message.content == tokens and not message.is_incomplete
     assert message.model_name == "fake-model" and message.completion_tokens == 7 and message.prompt_tokens > 0
+    assert user_message.model_name == "all-MiniLM-L6-v2" and user_message.completion_tokens == 0
     for column in (
+        "model_name",
+        "prompt_tokens",
+        "completion_tokens",
+        "needs_knowledge",
         "persona",
         "tone",
         "behavior",
