@@ -84,8 +84,17 @@ def default_retries() -> int:
 # --------------------------------------------------------------------------- agent subjects
 
 
-def agent_metadata_clean(raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate an agent's settings; raises BenchmarkError naming every bad field."""
+def allowed_hosts() -> list[str]:
+    return [host.lower() for host in getattr(settings, "BENCHMARK_ALLOWED_HOSTS", [])]
+
+
+def agent_metadata_clean(raw: dict[str, Any], *, trusted: bool = True) -> dict[str, Any]:
+    """Validate an agent's settings; raises BenchmarkError naming every bad field.
+
+    Workers send requests to an agent's base URL, so an untrusted (non-staff) owner may only name
+    hosts in BENCHMARK_ALLOWED_HOSTS: otherwise anyone with an account could make the workers
+    call internal addresses (cloud metadata, the database) and read error bodies back.
+    """
     errors: dict[str, str] = {}
     if "api_key" in raw:
         errors["api_key"] = (
@@ -112,6 +121,9 @@ def agent_metadata_clean(raw: dict[str, Any]) -> dict[str, Any]:
             errors["base_url"] = "Give the base URL only: no user name, password, query or fragment."
         elif len(base_url) > 500:
             errors["base_url"] = "The base URL is too long (at most 500 characters)."
+        elif not trusted and parts.hostname.lower() not in allowed_hosts():
+            allowed = ", ".join(allowed_hosts()) or "none are configured"
+            errors["base_url"] = f"Only staff may choose this host; allowed hosts: {allowed}."
         else:
             clean["base_url"] = base_url.rstrip("/")
     api_key_env = raw.get("api_key_env") or ""
@@ -153,7 +165,7 @@ def agent_metadata_clean(raw: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def agent_create(*, owner, display_name: str, metadata: dict[str, Any]) -> SubjectProfile:
     name = (display_name or "").strip()
-    clean = agent_metadata_clean(metadata)
+    clean = agent_metadata_clean(metadata, trusted=owner.is_staff)
     if not name or len(name) > 200:
         raise BenchmarkError("Name the agent.", {"display_name": "Give a name of 1–200 characters."})
     return SubjectProfile.objects.create(

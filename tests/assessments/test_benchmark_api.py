@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 AGENT = {"display_name": "GPT July", "model": "gpt-4o-2025-07", "temperature": 0.7, "seed": 3}
 
 
-def test_it_creates_lists_and_shows_an_agent(api_client, user):
+def test_it_creates_lists_and_shows_an_agent(api_client, user, settings):
+    settings.BENCHMARK_ALLOWED_HOSTS = ["api.example.com"]
     api_client.force_login(user)
     created = api_client.post(
         "/api/v1/agents/",
@@ -52,9 +53,11 @@ def test_it_creates_lists_and_shows_an_agent(api_client, user):
         ({"api_key_env": "AGENT_API_KEY_X"}, "api_key_env"),
         ({"temperature": 5}, "temperature"),
         ({"max_tokens": 0}, "max_tokens"),
+        ({"base_url": "http://169.254.169.254/latest"}, "base_url"),
     ],
 )
-def test_bad_agent_settings_are_a_400_naming_the_field(api_client, user, extra, field):
+def test_bad_agent_settings_are_a_400_naming_the_field(api_client, user, extra, field, settings):
+    settings.BENCHMARK_ALLOWED_HOSTS = ["example.com"]
     api_client.force_login(user)
     response = api_client.post("/api/v1/agents/", {**AGENT, **extra}, format="json")
     assert response.status_code == 400

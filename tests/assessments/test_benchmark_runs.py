@@ -22,6 +22,11 @@ from tests.assessments.factories import import_api_instrument
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _allow_local_hosts(settings):
+    settings.BENCHMARK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 def make_agent(user, **meta):
     return services.agent_create(
         owner=user, display_name="fake agent", metadata={"model": "fake-model", **meta}
@@ -240,3 +245,18 @@ def test_the_command_runs_in_the_foreground_and_prints_a_summary(user, fake_llm,
     assert benchmark.status == Benchmark.Status.DONE
     assert not OutboxTask.objects.filter(task_type=services.RUN_TASK).exists()  # nothing for the workers
     assert AssessmentSession.objects.filter(respondent_kind="agent", status="scored").count() == 2
+
+
+def test_a_user_may_not_point_an_agent_at_any_host(user, settings):
+    settings.BENCHMARK_ALLOWED_HOSTS = ["api.openai.com"]
+    with pytest.raises(services.BenchmarkError) as caught:
+        make_agent(user, base_url="http://169.254.169.254/v1")
+    assert "base_url" in caught.value.errors
+    assert (
+        make_agent(user, base_url="https://api.openai.com/v1").metadata["base_url"]
+        == "https://api.openai.com/v1"
+    )
+    user.is_staff = True
+    assert (
+        make_agent(user, base_url="http://10.0.0.5:8000/v1").metadata["base_url"] == "http://10.0.0.5:8000/v1"
+    )
