@@ -186,25 +186,30 @@ def _answer_keys(plan: VersionPlan) -> AnswerKeys:
 def session_answers(session: AssessmentSession, plan: VersionPlan | None = None) -> dict[str, scoring.Answer]:
     """The session's answers keyed by item key, in the engine's terms: one query (item and
     option keys come from the version's plan; multi-choice selections are aggregated in SQL)."""
-    keys = (plan or session_plan(session)).derived("answer_keys", _answer_keys)
-    rows = Response.objects.filter(session_id=session.pk)
-    fields = ["item_id", "value_boolean", "value_number", "value_text", "selected_option_id"]
+    return sessions_answers([session], plan or session_plan(session)).get(session.pk, {})
+
+
+def sessions_answers(sessions: list[AssessmentSession], plan: VersionPlan) -> dict:
+    """{session id: answers} of sessions of the plan's version, in one query."""
+    keys = plan.derived("answer_keys", _answer_keys)
+    rows = Response.objects.filter(session_id__in=[session.pk for session in sessions])
+    fields = ["session_id", "item_id", "value_boolean", "value_number", "value_text", "selected_option_id"]
     if keys.has_multi_choice:
         rows = rows.annotate(
             selected=ArrayAgg("selections__option_id", filter=Q(selections__isnull=False), default=[])
         )
         fields.append("selected")
-    answers: dict[str, scoring.Answer] = {}
+    answers: dict = {session.pk: {} for session in sessions}
     for row in rows.values_list(*fields):
-        key = keys.items.get(row[0])
+        key = keys.items.get(row[1])
         if key is None:
             continue
-        selected = row[5] if keys.has_multi_choice else ()
-        answers[key] = scoring.Answer(
-            boolean=row[1],
-            number=row[2],
-            text=row[3] or None,
-            option=keys.options[row[4]] if row[4] is not None else None,
+        selected = row[6] if keys.has_multi_choice else ()
+        answers[row[0]][key] = scoring.Answer(
+            boolean=row[2],
+            number=row[3],
+            text=row[4] or None,
+            option=keys.options[row[5]] if row[5] is not None else None,
             options=tuple(sorted(keys.options[option_id] for option_id in selected)),
         )
     return answers
@@ -247,8 +252,29 @@ def sessions_for_user(user) -> QuerySet[AssessmentSession]:
 
 
 def session_for_user(user, session_id) -> AssessmentSession:
-    """Raises AssessmentSession.DoesNotExist for another user's session (callers answer 404)."""
-    return sessions_for_user(user).get(pk=session_id)
+    """Raises AssessmentSession.DoesNotExist for another user's session (callers answer 404).
+
+    The rule of `sessions_for_user`, checked on the one row read by its primary key (a plain
+    join, without the list's DISTINCT over OR-ed joins): this read is on every page and save.
+    """
+    session = (
+        AssessmentSession.objects.select_related(
+            "questionnaire_version__questionnaire",
+            "questionnaire_version__analysis_model",
+            "subject",
+            "survey",
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None or not user.is_authenticated:
+        raise AssessmentSession.DoesNotExist("No such session.")
+    subject = session.subject
+    if session.respondent_user_id == user.pk or (
+        session.survey_id is None and user.pk in (subject.user_id, subject.owner_id)
+    ):
+        return session
+    raise AssessmentSession.DoesNotExist("No such session.")
 
 
 def latest_run(session: AssessmentSession) -> AnalysisRun | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -460,62 +461,189 @@ def run_score(*, run_id) -> None:
 def _score_and_store(run: AnalysisRun) -> None:
     session = run.session
     version_plan = selectors.session_plan(session)
-    plan = selectors.scoring_plan(version_plan.version)
-    as_of = session.submitted_at or timezone.now()
-    result = scoring.score(plan.instrument, selectors.session_answers(session, version_plan), as_of=as_of)
+    answers = selectors.session_answers(session, version_plan)
+    _store_scored([_score_one(run, selectors.scoring_plan(version_plan.version), answers)])
 
+
+@dataclass
+class _ScoredRun:
+    run: AnalysisRun
+    result: scoring.ScoreResult
+    scores: list[TraitScore]
+    composites: list[CompositeScore]
+    components: list[ResponseTraitComponent]
+
+
+def _score_one(
+    run: AnalysisRun, plan: selectors.ScoringPlan, answers: dict[str, scoring.Answer]
+) -> _ScoredRun:
+    """Score one run with the pure engine and build (unsaved) rows of its results."""
+    session = run.session
+    as_of = session.submitted_at or timezone.now()
+    result = scoring.score(plan.instrument, answers, as_of=as_of)
     dimension_ids = plan.dimension_ids
+    return _ScoredRun(
+        run=run,
+        result=result,
+        scores=[
+            TraitScore(
+                run=run,
+                dimension_id=dimension_ids[score.dimension],
+                raw_score=score.raw,
+                normalized_score=score.normalized,
+                item_mean=score.item_mean,
+                band=score.band or "",
+                band_label=score.band_label or "",
+                item_count=score.item_count,
+            )
+            for score in result.dimensions
+        ],
+        composites=[
+            CompositeScore(
+                run=run,
+                composite_id=plan.composite_ids[composite.composite],
+                value=composite.value,
+                primary_dimension_id=dimension_ids.get(composite.primary) if composite.primary else None,
+            )
+            for composite in result.composites
+        ],
+        components=[
+            ResponseTraitComponent(
+                run=run,
+                item_id=plan.item_ids[component.item],
+                option_id=plan.option_ids.get((component.item, component.option))
+                if component.option
+                else None,
+                dimension_id=dimension_ids[component.dimension],
+                mapping_id=int(component.mapping_id) if component.mapping_id.isdigit() else None,
+                rule_type=component.rule,
+                input_value=component.input,
+                contribution=component.contribution,
+            )
+            for component in result.components
+        ],
+    )
+
+
+def _store_scored(scored: list[_ScoredRun]) -> None:
+    """Store the results of scored runs, set-based: a constant number of statements for the
+    rows however many runs, then one `run_scored` signal per run (its receivers enqueue work)."""
+    if not scored:
+        return
+    runs = [entry.run for entry in scored]
     # A retried run may have written partial rows before failing; start clean.
     for model in (TraitScore, CompositeScore, ResponseTraitComponent):
-        model.objects.filter(run=run).delete()
-    TraitScore.objects.bulk_create(
-        TraitScore(
-            run=run,
-            dimension_id=dimension_ids[score.dimension],
-            raw_score=score.raw,
-            normalized_score=score.normalized,
-            item_mean=score.item_mean,
-            band=score.band or "",
-            band_label=score.band_label or "",
-            item_count=score.item_count,
-        )
-        for score in result.dimensions
-    )
-    CompositeScore.objects.bulk_create(
-        CompositeScore(
-            run=run,
-            composite_id=plan.composite_ids[composite.composite],
-            value=composite.value,
-            primary_dimension_id=dimension_ids.get(composite.primary) if composite.primary else None,
-        )
-        for composite in result.composites
-    )
-    ResponseTraitComponent.objects.bulk_create(
-        ResponseTraitComponent(
-            run=run,
-            item_id=plan.item_ids[component.item],
-            option_id=plan.option_ids.get((component.item, component.option)) if component.option else None,
-            dimension_id=dimension_ids[component.dimension],
-            mapping_id=int(component.mapping_id) if component.mapping_id.isdigit() else None,
-            rule_type=component.rule,
-            input_value=component.input,
-            contribution=component.contribution,
-        )
-        for component in result.components
-    )
+        model.objects.filter(run__in=runs).delete()
+    TraitScore.objects.bulk_create(row for entry in scored for row in entry.scores)
+    CompositeScore.objects.bulk_create(row for entry in scored for row in entry.composites)
+    ResponseTraitComponent.objects.bulk_create(row for entry in scored for row in entry.components)
     now = timezone.now()
-    AnalysisRun.objects.filter(pk=run.pk).update(
-        status=AnalysisRun.Status.DONE,
-        score_version=result.score_version,
-        result=result.to_dict(),
-        error="",
-        finished_at=now,
-    )
-    AssessmentSession.objects.filter(pk=session.pk).update(
+    for entry in scored:
+        entry.run.status = AnalysisRun.Status.DONE
+        entry.run.score_version = entry.result.score_version
+        entry.run.result = entry.result.to_dict()
+        entry.run.error = ""
+        entry.run.finished_at = now
+    AnalysisRun.objects.bulk_update(runs, ["status", "score_version", "result", "error", "finished_at"])
+    AssessmentSession.objects.filter(pk__in=[run.session_id for run in runs]).update(
         status=AssessmentSession.Status.SCORED, scored_at=now
     )
-    run_scored.send(sender=AnalysisRun, run=run, subject_id=session.subject_id)
-    _log(session, QuestionnaireEventLog.Event.SCORED, run=str(run.pk))
+    for run in runs:
+        run_scored.send(sender=AnalysisRun, run=run, subject_id=run.session.subject_id)
+    QuestionnaireEventLog.objects.bulk_create(
+        QuestionnaireEventLog(
+            session_id=run.session_id, event=QuestionnaireEventLog.Event.SCORED, detail={"run": str(run.pk)}
+        )
+        for run in runs
+    )
+
+
+def runs_score_batch(*, limit: int = 200, run_ids: list | None = None) -> int:
+    """Score up to `limit` pending runs in one transaction; returns how many were scored.
+
+    Runs are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (parallel batches take different
+    runs), their answers read in one query per version, scored by the pure engine (the same
+    code as `run_score`, so results are identical) and stored set-based (`_store_scored`). A
+    run the engine cannot score is marked failed with its error; the others are stored. Should
+    storing fail, the batch rolls back and each run is scored on its own (`run_score`).
+    """
+    with transaction.atomic():
+        claimed = AnalysisRun.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "session"
+        )
+        claimed = claimed.filter(status=AnalysisRun.Status.PENDING)
+        if run_ids is not None:
+            claimed = claimed.filter(pk__in=run_ids)
+        runs = list(claimed.order_by("created_at")[:limit])
+        if not runs:
+            return 0
+        try:
+            with transaction.atomic():
+                scored = _score_batch(runs)
+                _store_scored(scored)
+                return len(scored)
+        except Exception:  # noqa: BLE001 - fall back to one run at a time below
+            logger.warning("batch scoring failed; scoring its runs one by one", exc_info=True)
+    for run in runs:
+        try:
+            run_score(run_id=run.pk)
+        except Exception:  # noqa: BLE001 - run_score marked it failed with the error
+            logger.exception("scoring run %s failed", run.pk)
+    return len(runs)
+
+
+def version_rescore(
+    *,
+    version: QuestionnaireVersion,
+    batch_size: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Score every submitted session of `version` again (after a rule or engine change), in
+    batches: each batch's new runs are created and scored in one transaction, so none is left
+    pending. Earlier runs stay for audit. Returns how many sessions were re-scored."""
+    done_statuses = [AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
+    ids = list(
+        AssessmentSession.objects.filter(questionnaire_version=version, status__in=done_statuses)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        with transaction.atomic():
+            runs = AnalysisRun.objects.bulk_create(AnalysisRun(session_id=pk) for pk in chunk)
+            runs_score_batch(limit=len(runs), run_ids=[run.pk for run in runs])
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(ids))
+    return done
+
+
+def _score_batch(runs: list[AnalysisRun]) -> list[_ScoredRun]:
+    now = timezone.now()
+    by_version: dict[int, list[AnalysisRun]] = {}
+    for run in runs:
+        run.attempts += 1
+        run.started_at = now
+        by_version.setdefault(run.session.questionnaire_version_id, []).append(run)
+    AnalysisRun.objects.bulk_update(runs, ["attempts", "started_at"])
+    scored: list[_ScoredRun] = []
+    failed: list[AnalysisRun] = []
+    for version_id, version_runs in by_version.items():
+        version_plan = selectors.version_plan(version_id)
+        plan = selectors.scoring_plan(version_plan.version)
+        answers = selectors.sessions_answers([run.session for run in version_runs], version_plan)
+        for run in version_runs:
+            try:
+                scored.append(_score_one(run, plan, answers.get(run.session_id, {})))
+            except Exception as exc:  # noqa: BLE001 - the run keeps its error, the batch goes on
+                run.status = AnalysisRun.Status.FAILED
+                run.error = f"{type(exc).__name__}: {exc}"[:2000]
+                run.finished_at = timezone.now()
+                failed.append(run)
+    if failed:
+        AnalysisRun.objects.bulk_update(failed, ["status", "error", "finished_at"])
+    return scored
 
 
 # --------------------------------------------------------------------------- surveys about me

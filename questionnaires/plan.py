@@ -18,6 +18,7 @@ Treat everything reachable from a plan as read-only: it is shared between thread
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 from questionnaires.models import QuestionnaireVersion
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 PLANS_MAX = 64
 
@@ -155,6 +157,25 @@ def warm(*, limit: int = PLANS_MAX) -> int:
         version_plan(version)
         count += 1
     return count
+
+
+def warm_in_background() -> threading.Thread:
+    """`warm()` on a daemon thread, for a web or worker process right after it starts (its first
+    visitor then finds the plans built); a failure (database not up yet) is only logged."""
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            logger.info("warmed %d questionnaire plans", warm())
+        except Exception:  # noqa: BLE001 - warming is an optimisation; requests build plans too
+            logger.warning("warming questionnaire plans failed", exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="warm-questionnaire-plans", daemon=True)
+    thread.start()
+    return thread
 
 
 def clear() -> None:

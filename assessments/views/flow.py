@@ -12,6 +12,7 @@ list when a branch rule shows or hides questions), rendered from fragments of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -87,7 +88,7 @@ class Flow:
     def page_url(self, number: int) -> str:
         return self.url("take", number)
 
-    @property
+    @cached_property  # read once per question on a page
     def autosave_url(self) -> str:
         return self.url("autosave")
 

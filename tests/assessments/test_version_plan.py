@@ -179,3 +179,12 @@ def test_a_closed_session_with_invalid_answers_is_still_a_closed_session(user, p
         services.responses_save(session=session, answers={"tidy": 99})
     with pytest.raises(services.SessionClosed):
         services.responses_save(session=session, answers={"tidy": 4})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_warming_in_the_background_builds_the_plans_before_the_first_visitor():
+    version = import_page_instrument(slug="warm-thread")
+
+    version_plans.warm_in_background().join(timeout=30)
+
+    assert version.pk in {key[0] for key in version_plans.cached_keys()}

@@ -41,7 +41,9 @@ def point_redis_at(url: str, settings, monkeypatch) -> None:
         "default": {**settings.CACHES["default"], "LOCATION": url, "KEY_PREFIX": "redis-down-test"}
     }
     monkeypatch.setattr(app.conf, "broker_url", url)
-    monkeypatch.setattr(app.conf, "broker_write_url", url)
+    # broker_write_url falls back to broker_url through a property: setattr's undo would pin the
+    # dead URL for every later test, so it is set (and removed again) as a plain override.
+    monkeypatch.setitem(app.conf.changes, "broker_write_url", url)
 
 
 @pytest.fixture

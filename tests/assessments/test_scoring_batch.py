@@ -1,0 +1,149 @@
+"""Batch scoring: claimed with SKIP LOCKED, stored set-based, equal to one-by-one scoring."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from assessments import selectors, services
+from assessments.models import (
+    AnalysisRun,
+    AssessmentSession,
+    CompositeScore,
+    ResponseTraitComponent,
+    TraitScore,
+)
+from questionnaires.importing import import_json
+from tests.assessments.factories import self_session, valid_answers_for
+
+pytestmark = pytest.mark.django_db
+
+INSTRUMENTS = Path(__file__).resolve().parents[2] / "questionnaires" / "instruments"
+
+
+def _random_answers(version, rng: random.Random) -> dict:
+    answers = {}
+    for item in version.items.select_related("bank_item").prefetch_related("bank_item__options"):
+        options = [option.key for option in item.bank_item.options.all()]
+        if item.bank_item.question_type == "single_choice":
+            answers[item.key] = rng.choice(options)
+    return {**valid_answers_for(version), **answers}
+
+
+def _stored(run: AnalysisRun) -> tuple:
+    """Everything stored for a run, without its own ids."""
+    run.refresh_from_db()
+    return (
+        run.status,
+        run.score_version,
+        run.result,
+        sorted(
+            TraitScore.objects.filter(run=run).values_list(
+                "dimension_id",
+                "raw_score",
+                "normalized_score",
+                "item_mean",
+                "band",
+                "band_label",
+                "item_count",
+            )
+        ),
+        sorted(
+            CompositeScore.objects.filter(run=run).values_list(
+                "composite_id", "value", "primary_dimension_id"
+            )
+        ),
+        sorted(
+            ResponseTraitComponent.objects.filter(run=run).values_list(
+                "item_id",
+                "option_id",
+                "dimension_id",
+                "mapping_id",
+                "rule_type",
+                "input_value",
+                "contribution",
+            ),
+            key=repr,
+        ),
+    )
+
+
+@pytest.mark.parametrize("instrument", ["ipip-neo-120", "ipip-50", "disc"])
+def test_batch_scoring_stores_what_one_by_one_scoring_stores(instrument):
+    version = import_json((INSTRUMENTS / f"{instrument}.json").read_bytes(), publish=True).version
+    rng = random.Random(instrument)
+    pairs = []
+    for n in range(6):
+        user = User.objects.create_user(username=f"b{n}", email=f"b{n}@example.com", password="x" * 20)
+        session = self_session(user, version, _random_answers(version, rng))
+        one = services.session_submit(session=session)
+        services.run_score(run_id=one.pk)
+        batch = services.run_rescore(session=session)
+        pairs.append((one, batch))
+
+    assert services.runs_score_batch(run_ids=[batch.pk for _one, batch in pairs]) == len(pairs)
+
+    for one, batch in pairs:
+        assert _stored(batch) == _stored(one)
+        assert _stored(batch)[0] == AnalysisRun.Status.DONE
+
+
+def test_a_batch_costs_the_same_number_of_statements_for_2_or_8_runs(user, page_version):
+    def batch_of(count: int) -> int:
+        runs = []
+        for _ in range(count):
+            session = self_session(user, page_version, valid_answers_for(page_version))
+            runs.append(services.session_submit(session=session))
+        with CaptureQueriesContext(connection) as context:
+            services.runs_score_batch(run_ids=[run.pk for run in runs])
+        assert all(_stored(run)[0] == AnalysisRun.Status.DONE for run in runs)
+        # run_scored receivers (outbox rows per subject) are outside the batch's own writes.
+        return len([q for q in context.captured_queries if "outbox" not in q["sql"]])
+
+    selectors.version_plan(page_version.pk)
+    assert batch_of(2) == batch_of(8)
+
+
+def test_a_run_the_engine_cannot_score_fails_alone(user, page_version, monkeypatch):
+    sessions = [self_session(user, page_version, valid_answers_for(page_version)) for _ in range(3)]
+    runs = [services.session_submit(session=session) for session in sessions]
+    real = services._score_one
+
+    def flaky(run, plan, answers):
+        if run.pk == runs[1].pk:
+            raise ValueError("cannot score this one")
+        return real(run, plan, answers)
+
+    monkeypatch.setattr(services, "_score_one", flaky)
+
+    assert services.runs_score_batch(run_ids=[run.pk for run in runs]) == 2
+
+    statuses = [AnalysisRun.objects.get(pk=run.pk).status for run in runs]
+    assert statuses == [AnalysisRun.Status.DONE, AnalysisRun.Status.FAILED, AnalysisRun.Status.DONE]
+    assert "cannot score this one" in AnalysisRun.objects.get(pk=runs[1].pk).error
+    assert AssessmentSession.objects.get(pk=sessions[1].pk).status == AssessmentSession.Status.SUBMITTED
+
+
+def test_rescore_command_scores_every_submitted_session_of_the_version_again(user, page_version):
+    sessions = [self_session(user, page_version, valid_answers_for(page_version)) for _ in range(5)]
+    for session in sessions[:4]:
+        services.session_submit(session=session)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("rescore", page_version.questionnaire.slug, "--batch-size", "3", stdout=out, stderr=err)
+
+    assert "Re-scored 4 sessions" in out.getvalue()
+    assert "4/4" in err.getvalue()
+    for session in sessions[:4]:
+        assert AnalysisRun.objects.filter(session=session, status=AnalysisRun.Status.DONE).count() == 1
+        assert AssessmentSession.objects.get(pk=session.pk).status == AssessmentSession.Status.SCORED
+    assert not AnalysisRun.objects.filter(session=sessions[4]).exists()
+    # Besides each submit's own run (its outbox task was not run here), only done runs were added.
+    assert AnalysisRun.objects.exclude(status=AnalysisRun.Status.DONE).count() == 4
