@@ -245,6 +245,21 @@ EMBEDDED_LLM_PORT = _env(env.int, "EMBEDDED_LLM_PORT", default=8765)
 # Changing it later needs a new migration of the vector column and `manage.py reembed_narratives`.
 EMBEDDING_DIMENSIONS = _env(env.int, "EMBEDDING_DIMENSIONS", default=384)
 
+# --------------------------------------------------------------------------- chat
+
+CHAT_MAX_MESSAGE_CHARS = _env(env.int, "CHAT_MAX_MESSAGE_CHARS", default=4000)
+CHAT_MAX_REPLY_TOKENS = _env(env.int, "CHAT_MAX_REPLY_TOKENS", default=800)
+CHAT_CONTEXT_BUDGET_TOKENS = _env(env.int, "CHAT_CONTEXT_BUDGET_TOKENS", default=3000)
+# A streamed reply never runs longer than this; what arrived is saved, marked incomplete.
+CHAT_STREAM_TIMEOUT_SECONDS = _env(env.float, "CHAT_STREAM_TIMEOUT_SECONDS", default=60.0)
+CHAT_RATE_LIMIT_MESSAGES = _env(env.int, "CHAT_RATE_LIMIT_MESSAGES", default=20)
+CHAT_RATE_LIMIT_WINDOW_SECONDS = _env(env.int, "CHAT_RATE_LIMIT_WINDOW_SECONDS", default=60)
+CHAT_DAILY_TOKEN_BUDGET = _env(env.int, "CHAT_DAILY_TOKEN_BUDGET", default=200_000)
+CHAT_RETRIEVAL_K = _env(env.int, "CHAT_RETRIEVAL_K", default=3)
+CHAT_LLM_TITLES = _env(env.bool, "CHAT_LLM_TITLES", default=True)
+CHAT_TITLE_TIMEOUT_SECONDS = _env(env.float, "CHAT_TITLE_TIMEOUT_SECONDS", default=10.0)
+CHAT_HISTORY_MAX_MESSAGES = _env(env.int, "CHAT_HISTORY_MAX_MESSAGES", default=200)
+
 # --------------------------------------------------------------------------- auth
 
 AUTH_USER_MODEL = "accounts.User"
