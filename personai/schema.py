@@ -32,11 +32,40 @@ BAD_REQUEST = OpenApiResponse(
 )
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in a sentence a person can act on.")
+
+    class Meta:
+        ref_name = "Error"
+
+
+UNAUTHENTICATED = OpenApiResponse(
+    ErrorSerializer, description="No credentials, or an unknown or revoked API key."
+)
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Not found, or not yours.")
+
+
 class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        if direction == "response" and "400" not in responses:
-            responses["400"] = self._get_response_for_code(
-                BAD_REQUEST, "400", ("application/json",), direction
-            )
+        if direction != "response":
+            return responses
+        # Answers every operation can give before (or besides) its own documented ones.
+        common = {"400": BAD_REQUEST}
+        if self._requires_authentication():
+            common["401"] = UNAUTHENTICATED
+            common["403"] = FORBIDDEN
+        if "{" in self.path:
+            common["404"] = NOT_FOUND
+        for code, response in common.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    response, code, ("application/json",), direction
+                )
         return responses
+
+    def _requires_authentication(self) -> bool:
+        from rest_framework.permissions import AllowAny
+
+        return not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
