@@ -260,6 +260,17 @@ CHAT_LLM_TITLES = _env(env.bool, "CHAT_LLM_TITLES", default=True)
 CHAT_TITLE_TIMEOUT_SECONDS = _env(env.float, "CHAT_TITLE_TIMEOUT_SECONDS", default=10.0)
 CHAT_HISTORY_MAX_MESSAGES = _env(env.int, "CHAT_HISTORY_MAX_MESSAGES", default=200)
 
+# --------------------------------------------------------------------------- LLM benchmarks
+
+BENCHMARK_MAX_RUNS = _env(env.int, "BENCHMARK_MAX_RUNS", default=100)
+BENCHMARK_MAX_CONCURRENCY = _env(env.int, "BENCHMARK_MAX_CONCURRENCY", default=4)
+BENCHMARK_MAX_RETRIES = _env(env.int, "BENCHMARK_MAX_RETRIES", default=2)
+# A run longer than this continues in a new outbox task (Celery's hard limit is 300 s).
+BENCHMARK_SLICE_SECONDS = _env(env.float, "BENCHMARK_SLICE_SECONDS", default=120.0)
+# Hosts that non-staff agents may call besides the configured LLM (workers must not be
+# pointed at internal addresses by any signed-in user).
+BENCHMARK_ALLOWED_HOSTS = _env(env.list, "BENCHMARK_ALLOWED_HOSTS", default=[])
+
 # --------------------------------------------------------------------------- auth
 
 AUTH_USER_MODEL = "accounts.User"
