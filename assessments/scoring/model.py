@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections import abc
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any
 
@@ -206,16 +206,26 @@ class ScoreResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; floats rounded to 6 decimals (the only place the engine rounds)."""
-        return _canonical(asdict(self))
+        return _canonical(self)
 
     def to_json(self) -> str:
         """Canonical JSON: byte-identical for identical inputs."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _canonical(value: Any) -> Any:
+    """`value` as plain JSON-ready data; dataclasses become dicts in field order (what
+    `dataclasses.asdict` gives, without its deep copies: every container is rebuilt here)."""
     if isinstance(value, bool) or value is None or isinstance(value, str | int):
         return value
+    names = _FIELD_NAMES.get(type(value))
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES.setdefault(type(value), tuple(f.name for f in fields(value)))
+    if names is not None:
+        return {name: _canonical(getattr(value, name)) for name in names}
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"cannot serialise {value!r}")
