@@ -32,11 +32,16 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         bounds = {
-            self.limit_query_param: {"minimum": 1, "maximum": self.max_limit},
+            # No schema maximum: a larger limit is capped, not refused (as DRF's max_limit does).
+            self.limit_query_param: {"minimum": 1},
             self.offset_query_param: {"minimum": 0, "maximum": MAX_OFFSET},
         }
         for parameter in parameters:
             parameter["schema"].update(bounds.get(parameter["name"], {}))
+            if parameter["name"] == self.limit_query_param:
+                parameter["description"] = (
+                    f"Number of results to return per page (at most {self.max_limit}; more is capped)."
+                )
         return parameters
 
 

@@ -73,6 +73,8 @@ class ConversationUpdateSerializer(serializers.Serializer):
 
 
 class ConversationListApi(APIView):
+    pagination_class = BoundedLimitOffsetPagination  # also tells the schema the list is paginated
+
     @extend_schema(
         tags=[CONVERSATIONS],
         operation_id="chat_conversations_list",
@@ -89,7 +91,7 @@ class ConversationListApi(APIView):
             except serializers.ValidationError:
                 raise ValidationError({"persona": ["Must be a valid UUID."]}) from None
         conversations = selectors.conversations_for_user(request.user, persona_id=persona)
-        paginator = BoundedLimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations, request, view=self)
         return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
 

@@ -308,6 +308,7 @@ def _csv_rows(messages) -> Iterator[str]:
 
 class MistakeListApi(APIView):
     permission_classes = [IsAdminUser]
+    pagination_class = BoundedLimitOffsetPagination  # also tells the schema the list is paginated
     renderer_classes = [JSONRenderer, CsvRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -354,7 +355,7 @@ class MistakeListApi(APIView):
             response = StreamingHttpResponse(_csv_rows(found), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="chat-mistakes.csv"'
             return response
-        paginator = BoundedLimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(found, request, view=self)
         rows = [
             {
