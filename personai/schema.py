@@ -43,7 +43,9 @@ UNAUTHENTICATED = OpenApiResponse(
     ErrorSerializer, description="No credentials, or an unknown or revoked API key."
 )
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this.")
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Not found, or not yours.")
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="Not found, or not yours (also an unknown `?format=`)."
+)
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -56,8 +58,9 @@ class AutoSchema(SpectacularAutoSchema):
         if self._requires_authentication():
             common["401"] = UNAUTHENTICATED
             common["403"] = FORBIDDEN
-        if "{" in self.path:
-            common["404"] = NOT_FOUND
+        # A path's identifiers may name nothing (or another user's object); and DRF answers an
+        # unknown `?format=` with 404 on any operation.
+        common["404"] = NOT_FOUND
         for code, response in common.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(

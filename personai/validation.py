@@ -131,3 +131,20 @@ class StrictCharField(serializers.CharField):
             )
             self.fail("invalid", kind=kind)
         return super().to_internal_value(data)
+
+
+class _JsonNumberMixin:
+    """Takes only JSON numbers: DRF's numeric fields also accept numeric text ("0.5") and booleans."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise serializers.ValidationError("Must be a number (a JSON number, not text).")
+        return super().to_internal_value(data)
+
+
+class StrictFloatField(_JsonNumberMixin, serializers.FloatField):
+    pass
+
+
+class StrictIntegerField(_JsonNumberMixin, serializers.IntegerField):
+    pass

@@ -19,6 +19,7 @@ from assessments.api.common import NOT_FOUND, _error, _invalid, _published_versi
 from assessments.benchmarks import cohorts, selectors, services, stats
 from assessments.models import AssessmentBatch, Benchmark, SubjectProfile
 from personai.pagination import BoundedLimitOffsetPagination
+from personai.validation import StrictCharField, StrictFloatField, StrictIntegerField
 
 BENCHMARKS = "benchmarks"
 
@@ -36,15 +37,15 @@ class AgentSerializer(serializers.Serializer):
 
 
 class AgentCreateSerializer(serializers.Serializer):
-    display_name = serializers.CharField(max_length=200)
-    model = serializers.CharField(max_length=200)
-    base_url = serializers.CharField(required=False, allow_blank=True)
-    api_key_env = serializers.CharField(required=False, allow_blank=True)
-    temperature = serializers.FloatField(required=False, allow_null=True)
-    max_tokens = serializers.IntegerField(required=False, allow_null=True)
-    seed = serializers.IntegerField(required=False, allow_null=True)
-    system_prompt = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    price_per_1k_tokens = serializers.FloatField(required=False, allow_null=True)
+    display_name = StrictCharField(max_length=200)
+    model = StrictCharField(max_length=200)
+    base_url = StrictCharField(required=False, allow_blank=True)
+    api_key_env = StrictCharField(required=False, allow_blank=True)
+    temperature = StrictFloatField(required=False, allow_null=True)
+    max_tokens = StrictIntegerField(required=False, allow_null=True)
+    seed = StrictIntegerField(required=False, allow_null=True)
+    system_prompt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    price_per_1k_tokens = StrictFloatField(required=False, allow_null=True)
 
 
 class BenchmarkCreateSerializer(serializers.Serializer):
