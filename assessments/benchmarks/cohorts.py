@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from assessments.benchmarks import selectors
-from assessments.benchmarks.services import BenchmarkError
+from assessments.benchmarks.errors import BenchmarkError
 from assessments.models import MIN_RESPONSES_FLOOR, AssessmentSession, SubjectProfile, Survey
 from questionnaires.models import QuestionnaireVersion
 

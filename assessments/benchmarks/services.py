@@ -26,6 +26,7 @@ from assessments import scoring
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
 from assessments.benchmarks import prompting, stats
+from assessments.benchmarks.errors import BenchmarkError
 from assessments.models import (
     AssessmentBatch,
     AssessmentSession,
@@ -59,14 +60,6 @@ AGENT_FIELDS = (
     "system_prompt",
     "price_per_1k_tokens",
 )
-
-
-class BenchmarkError(assessment_services.AssessmentError):
-    """Bad input a person can fix; `errors` maps field names to messages (a 400)."""
-
-    def __init__(self, message: str, errors: dict[str, str] | None = None):
-        super().__init__(message)
-        self.errors = errors or {}
 
 
 def max_runs() -> int:
