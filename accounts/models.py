@@ -13,6 +13,8 @@ from django.db.models.functions import Lower
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("email address", max_length=255, unique=True)
+    # Seed 001's users.persona_type: the user's own primary persona type (e.g. "Startup Founder").
+    persona_type = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

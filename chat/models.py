@@ -25,6 +25,10 @@ def _canary() -> str:
 
 
 class Conversation(models.Model):
+    class Kind(models.TextChoices):
+        PERSONA = "persona", "Chat with a persona"
+        TEAM = "team", "Team conversation"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
@@ -32,6 +36,11 @@ class Conversation(models.Model):
     persona = models.ForeignKey(
         "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
     )
+    # A team conversation is answered by role agents (product manager, UX researcher, ...) that
+    # keep the chosen personas in mind; its shared state (goals, open questions, decisions) lives
+    # in ``context["team"]``.
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSONA)
+    team_personas = models.ManyToManyField("personas.Persona", blank=True, related_name="team_conversations")
     title = models.CharField(max_length=255, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -52,6 +61,7 @@ class Conversation(models.Model):
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
                 name="conversation_ended_after_start",
             ),
+            models.CheckConstraint(condition=Q(kind__in=["persona", "team"]), name="conversation_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -133,3 +143,95 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
+
+
+class Artifact(models.Model):
+    """A product artifact generated from a (team) conversation: PRD, ERD, persona brief, summary.
+
+    Seed 001's ``artifacts`` table. Every regeneration is a new row with ``version`` N+1, so
+    earlier versions stay downloadable and can be diffed. ``generated_data`` holds the text as
+    downloaded (Markdown, Mermaid or JSON text); ``structured_data`` keeps the deterministic
+    skeleton the text was built from and ``problems`` what validation found (e.g. ERD errors).
+    A row is created as ``pending`` when generation is requested, so the page can show progress.
+    """
+
+    class ArtifactType(models.TextChoices):
+        PRD = "prd", "PRD"
+        ERD = "erd", "ERD"
+        PERSONA_BRIEF = "persona_brief", "Persona brief"
+        INTERVIEW_SUMMARY = "interview_summary", "Interview summary"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Generating"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artifacts")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="artifacts"
+    )
+    artifact_type = models.CharField(max_length=50, choices=ArtifactType.choices)
+    version = models.PositiveIntegerField(default=1)
+    filename = models.CharField(max_length=255, blank=True)
+    generated_data = models.TextField(blank=True)
+    structured_data = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0–100 while generating.")
+    progress_note = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner"], name="idx_artifacts_owner"),
+            models.Index(fields=["conversation"], name="idx_artifacts_conversation"),
+            models.Index(fields=["artifact_type"], name="idx_artifacts_type"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "artifact_type", "version"], name="artifact_conv_type_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(artifact_type__in=["prd", "erd", "persona_brief", "interview_summary"]),
+                name="artifact_type_valid",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="artifact_version_positive"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="artifact_progress_range"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "running", "ready", "failed"]),
+                name="artifact_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename or f"{self.get_artifact_type_display()} v{self.version}"
+
+
+class SearchQuery(models.Model):
+    """One search someone ran, with what it returned (seed 001's ``search_queries``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_queries"
+    )
+    query_text = models.TextField()
+    search_time = models.DateTimeField(default=timezone.now)
+    results = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-search_time", "-id"]
+        indexes = [
+            models.Index(fields=["owner"], name="idx_search_queries_owner"),
+            models.Index(fields=["search_time"], name="idx_search_queries_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.query_text[:60]
