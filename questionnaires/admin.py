@@ -450,6 +450,9 @@ class QuestionnaireVersionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
                 self.message_user(request, f"{version}: {message}", messages.ERROR)
             return False
         self.message_user(request, f"Published {version}; it is now the active version.", messages.SUCCESS)
+        warning = services.version_observer_warning(version=version)
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
         return True
 
     def _new_draft(self, request: HttpRequest, version: QuestionnaireVersion) -> QuestionnaireVersion:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from questionnaires import selectors
+from questionnaires import selectors, wording
 from questionnaires.models import (
     QuestionBankItem,
     QuestionBranchRule,
@@ -167,6 +167,7 @@ def version_create_draft(*, from_version: QuestionnaireVersion) -> Questionnaire
             version=(last or 0) + 1,
             analysis_model_id=source.analysis_model_id,
             instructions=source.instructions,
+            observer_instructions=source.observer_instructions,
             sections=copy.deepcopy(source.sections),
             metadata=copy.deepcopy(source.metadata),
             translations=copy.deepcopy(source.translations),
@@ -213,6 +214,30 @@ def version_create_draft(*, from_version: QuestionnaireVersion) -> Questionnaire
         QuestionTraitMapping.objects.bulk_create(mappings)
         QuestionBranchRule.objects.bulk_create(rules)
     return draft
+
+
+# --------------------------------------------------------------------------- observer wording
+
+
+def version_observer_warning(*, version: QuestionnaireVersion) -> str | None:
+    """A warning when surveys use the questionnaire but items of `version` lack observer texts.
+
+    Survey responders answer about someone else; without an observer text they read the
+    self-report wording ("Am the life of the party."). Not a publishing error: a questionnaire
+    meant only for self-reports needs none."""
+    if not QuestionnaireVersion.objects.filter(
+        questionnaire_id=version.questionnaire_id, surveys__isnull=False
+    ).exists():
+        return None
+    missing = wording.missing_observer_texts(selectors.version_with_rules(version_id=version.pk))
+    if not missing:
+        return None
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    return (
+        f"Surveys use {version.questionnaire.slug}, but {len(missing)} question text(s) of version "
+        f"{version.version} have no observer wording: {shown}. Survey responders answering about "
+        "someone will read the self-report text there; add observer texts in a new draft."
+    )
 
 
 # --------------------------------------------------------------------------- the version, as the rules see it
