@@ -1595,7 +1595,10 @@ IPIP_50_OBSERVER = [
     ("Has excellent ideas.", "Hat ausgezeichnete Ideen."),
     ("Has little to say.", "Hat wenig zu sagen."),
     ("Has a soft heart.", "Hat ein weiches Herz."),
-    ("Often forgets to put things back in their proper place.", "Vergisst oft, Dinge an ihren Platz zurückzulegen."),
+    (
+        "Often forgets to put things back in their proper place.",
+        "Vergisst oft, Dinge an ihren Platz zurückzulegen.",
+    ),
     ("Gets upset easily.", "Regt sich leicht auf."),
     ("Does not have a good imagination.", "Hat keine gute Vorstellungskraft."),
     ("Talks to a lot of different people at parties.", "Redet auf Partys mit vielen verschiedenen Leuten."),
@@ -2180,7 +2183,10 @@ DISC_OBSERVER: dict[str, dict[str, Any]] = {
                 "works out exactly what can still be done to a good standard.",
                 "ermittelt genau, was sich noch in guter Qualität schaffen lässt.",
             ),
-            "d": ("takes charge and reassigns the work.", "übernimmt die Führung und verteilt die Arbeit neu."),
+            "d": (
+                "takes charge and reassigns the work.",
+                "übernimmt die Führung und verteilt die Arbeit neu.",
+            ),
         },
     },
     "giving-feedback": {
@@ -2190,7 +2196,10 @@ DISC_OBSERVER: dict[str, dict[str, Any]] = {
         ),
         "options": {
             "a": ("direct: gets straight to the point.", "direkt: kommt gleich auf den Punkt."),
-            "b": ("precise: names specific details and examples.", "präzise: nennt konkrete Details und Beispiele."),
+            "b": (
+                "precise: names specific details and examples.",
+                "präzise: nennt konkrete Details und Beispiele.",
+            ),
             "c": (
                 "encouraging: focuses on what could be exciting next.",
                 "ermutigend: betont, was als Nächstes spannend sein könnte.",
@@ -2244,7 +2253,10 @@ DISC_OBSERVER: dict[str, dict[str, Any]] = {
         )
     },
     "work-rhythm": {
-        "text": ("Which working rhythm suits {name} best?", "Welcher Arbeitsrhythmus passt am besten zu {name}?")
+        "text": (
+            "Which working rhythm suits {name} best?",
+            "Welcher Arbeitsrhythmus passt am besten zu {name}?",
+        )
     },
     "leads-team": {
         "text": (
@@ -2280,7 +2292,9 @@ def with_observer_texts(item: dict[str, Any]) -> dict[str, Any]:
             option["translations"]["de"]["observer_label"] = label_de
     for name in ("min_label", "max_label"):
         if name in observer:
-            item["config"][f"observer_{name}"], item["translations"]["de"][f"observer_{name}"] = observer[name]
+            item["config"][f"observer_{name}"], item["translations"]["de"][f"observer_{name}"] = observer[
+                name
+            ]
     return item
 
 
@@ -2698,7 +2712,9 @@ def build_disc() -> dict[str, Any]:
                     "key": "preferences",
                     "title": "Your preferences",
                     "observer_title": "{name}'s preferences",
-                    "translations": {"de": {"title": "Ihre Vorlieben", "observer_title": "Vorlieben von {name}"}},
+                    "translations": {
+                        "de": {"title": "Ihre Vorlieben", "observer_title": "Vorlieben von {name}"}
+                    },
                 },
                 {
                     "key": "leading",
