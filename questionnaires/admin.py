@@ -8,22 +8,36 @@ services in `questionnaires.services` / `questionnaires.importing`.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.contrib.admin.checks import InlineModelAdminChecks
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.forms.models import BaseModelFormSet, modelformset_factory
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from questionnaires import importing, services, views
+from questionnaires.admin_forms import (
+    AnalysisModelForm,
+    BranchRuleForm,
+    MappingForm,
+    QuestionBankItemForm,
+    QuestionnaireForm,
+    QuestionnaireItemForm,
+    QuestionOptionForm,
+    TraitCompositeForm,
+    TraitDimensionForm,
+    TraitThresholdForm,
+    VersionAdminForm,
+)
 from questionnaires.forms import ImportForm
 from questionnaires.models import (
     AnalysisModel,
@@ -137,11 +151,82 @@ class TraitDimensionInline(admin.TabularInline):
         return _evaluate_choices_once(super().get_formset(request, obj, **kwargs), "parent")
 
 
+class RelationFreeInlineChecks(InlineModelAdminChecks):
+    """An inline whose rows are reached through another model (no foreign key to the parent)."""
+
+    def _check_relation(self, obj, parent_model):
+        return []
+
+    def _check_exclude_of_parent_model(self, obj, parent_model):
+        return []
+
+
+class ThresholdsOfModelFormSet(BaseModelFormSet):
+    """Every threshold of an analysis model's dimensions, edited on the model's own page."""
+
+    def __init__(
+        self, data=None, files=None, instance=None, save_as_new=False, prefix=None, queryset=None, **kwargs
+    ):
+        self.instance = instance if instance is not None else AnalysisModel()
+        queryset = (
+            TraitThreshold.objects.filter(dimension__analysis_model_id=self.instance.pk or 0)
+            .select_related("dimension")
+            .order_by("dimension__sort_order", "dimension__slug", "sort_order", "key")
+        )
+        super().__init__(data=data, files=files, prefix=prefix, queryset=queryset, **kwargs)
+
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        return "thresholds"
+
+
+class AnalysisModelThresholdInline(admin.TabularInline):
+    """Bands of all the model's dimensions in one table (they are also inline on each dimension)."""
+
+    model = TraitThreshold
+    form = TraitThresholdForm
+    formset = ThresholdsOfModelFormSet
+    checks_class = RelationFreeInlineChecks
+    fields = (
+        "dimension",
+        "key",
+        "label",
+        "lower",
+        "lower_inclusive",
+        "upper",
+        "upper_inclusive",
+        "sort_order",
+        "narrative",
+        "translations",
+    )
+    extra = 0
+    verbose_name = "threshold (band)"
+    verbose_name_plural = "Thresholds (bands) of every dimension"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        can_delete = self.can_delete and self.has_delete_permission(request, obj)
+        formset = modelformset_factory(
+            TraitThreshold,
+            form=self.form,
+            formset=self.formset,
+            fields=flatten_fieldsets(self.get_fieldsets(request, obj)),
+            formfield_callback=partial(self.formfield_for_dbfield, request=request),
+            extra=self.get_extra(request, obj, **kwargs),
+            can_delete=can_delete,
+            max_num=self.get_max_num(request, obj, **kwargs),
+        )
+        dimension = formset.form.base_fields["dimension"]
+        dimension.queryset = TraitDimension.objects.filter(analysis_model_id=obj.pk if obj else 0)
+        dimension.choices = list(dimension.choices)  # once per page, not once per row
+        return formset
+
+
 @admin.register(AnalysisModel)
 class AnalysisModelAdmin(admin.ModelAdmin):
+    form = AnalysisModelForm
     list_display = ("name", "slug", "dimension_count", "updated_at")
     search_fields = ("slug", "name")
-    inlines = [TraitDimensionInline]
+    inlines = [TraitDimensionInline, AnalysisModelThresholdInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(dimension_count=Count("dimensions"))
@@ -167,6 +252,7 @@ class AnalysisModelAdmin(admin.ModelAdmin):
 
 class TraitThresholdInline(admin.TabularInline):
     model = TraitThreshold
+    form = TraitThresholdForm
     fields = (
         "key",
         "label",
@@ -176,12 +262,14 @@ class TraitThresholdInline(admin.TabularInline):
         "upper_inclusive",
         "sort_order",
         "narrative",
+        "translations",
     )
     extra = 0
 
 
 @admin.register(TraitDimension)
 class TraitDimensionAdmin(admin.ModelAdmin):
+    form = TraitDimensionForm
     list_display = ("slug", "name", "analysis_model", "parent", "sort_order")
     list_select_related = ("analysis_model", "parent")
     list_filter = ("analysis_model",)
@@ -200,6 +288,7 @@ class TraitDimensionAdmin(admin.ModelAdmin):
 
 @admin.register(TraitComposite)
 class TraitCompositeAdmin(admin.ModelAdmin):
+    form = TraitCompositeForm
     list_display = ("slug", "name", "kind", "analysis_model", "sort_order")
     list_select_related = ("analysis_model",)
     list_filter = ("analysis_model", "kind")
@@ -242,6 +331,7 @@ class QuestionnaireVersionInline(admin.TabularInline):
 
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
+    form = QuestionnaireForm
     list_display = ("title", "slug", "status", "active_version", "default_analysis_model")
     list_select_related = ("default_analysis_model",)
     list_filter = ("status", "default_analysis_model")
@@ -322,24 +412,31 @@ class PublishedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PrefetchedRawIdWidget(ForeignKeyRawIdWidget):
-    """A raw-id widget labelling its value from objects loaded once per formset, not once per row."""
+class PrefetchedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete select labelling its value from objects loaded once per formset (the stock
+    widget queries the selected object once per row)."""
 
-    objects: dict[str, Any] = {}
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.objects: dict[str, Any] = {}
 
-    def label_and_url_for_value(self, value):
-        obj = self.objects.get(str(value))
-        if obj is None:
-            return super().label_and_url_for_value(value)
-        name = f"{self.admin_site.name}:{obj._meta.app_label}_{obj._meta.model_name}_change"
-        return Truncator(obj).words(14), reverse(name, args=(obj.pk,))
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if not selected or not all(v in self.objects for v in selected):
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for key in selected:
+            label = self.choices.field.label_from_instance(self.objects[key])
+            options.append(self.create_option(name, key, label, True, len(options)))
+        return [(None, options, 0)]
 
 
 class QuestionnaireItemInline(LockedInlineMixin, admin.TabularInline):
     model = QuestionnaireItem
+    form = QuestionnaireItemForm
     fields = ("sort_order", "key", "bank_item", "question", "section_key", "required", "unscored")
     readonly_fields = ("question",)
-    raw_id_fields = ("bank_item",)
+    autocomplete_fields = ("bank_item",)
     extra = 0
     show_change_link = True
 
@@ -351,43 +448,20 @@ class QuestionnaireItemInline(LockedInlineMixin, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "bank_item":
-            kwargs["widget"] = PrefetchedRawIdWidget(db_field.remote_field, self.admin_site)
+            kwargs["widget"] = PrefetchedAutocompleteSelect(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         widget = formset.form.base_fields["bank_item"].widget
-        if isinstance(widget, PrefetchedRawIdWidget) and obj is not None and obj.pk:
+        widget = getattr(widget, "widget", widget)  # inside the admin's related-object wrapper
+        if isinstance(widget, PrefetchedAutocompleteSelect) and obj is not None and obj.pk:
             widget.objects = {str(b.pk): b for b in QuestionBankItem.objects.filter(uses__version=obj)}
         return formset
 
     @admin.display(description="Question")
     def question(self, obj: QuestionnaireItem) -> str:
         return obj.text_override or obj.bank_item.text if obj.bank_item_id else ""
-
-
-class VersionAdminForm(forms.ModelForm):
-    class Meta:
-        model = QuestionnaireVersion
-        fields = [
-            "questionnaire",
-            "version",
-            "analysis_model",
-            "instructions",
-            "sections",
-            "metadata",
-            "translations",
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        sections = cleaned.get("sections")
-        if sections is not None and not (
-            isinstance(sections, list)
-            and all(isinstance(s, dict) and isinstance(s.get("key"), str) for s in sections)
-        ):
-            self.add_error("sections", 'Must be a list like [{"key": "main", "title": "About you"}].')
-        return cleaned
 
 
 @admin.register(QuestionnaireVersion)
@@ -403,6 +477,7 @@ class QuestionnaireVersionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
         "version",
         "analysis_model",
         "instructions",
+        "observer_instructions",
         "sections",
         "metadata",
         "translations",
@@ -534,6 +609,7 @@ class QuestionnaireVersionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
 
 class QuestionTraitMappingInline(LockedInlineMixin, admin.TabularInline):
     model = QuestionTraitMapping
+    form = MappingForm
     fields = ("dimension", "option", "rule_type", "params", "sort_order", "effective_from", "effective_to")
     extra = 0
 
@@ -559,6 +635,7 @@ class QuestionTraitMappingInline(LockedInlineMixin, admin.TabularInline):
 
 class QuestionBranchRuleInline(LockedInlineMixin, admin.TabularInline):
     model = QuestionBranchRule
+    form = BranchRuleForm
     fields = ("action", "logic", "sort_order")
     extra = 0
 
@@ -572,7 +649,8 @@ class QuestionnaireItemAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
     list_select_related = ("version__questionnaire", "bank_item")
     list_filter = ("version__questionnaire", "bank_item__question_type", "unscored", "required")
     search_fields = ("key", "bank_item__key", "bank_item__text", "version__questionnaire__slug")
-    raw_id_fields = ("bank_item",)
+    autocomplete_fields = ("bank_item",)
+    form = QuestionnaireItemForm
     inlines = [QuestionTraitMappingInline, QuestionBranchRuleInline]
 
     def locked_reason(self, obj: QuestionnaireItem) -> str | None:
@@ -599,7 +677,8 @@ class QuestionnaireItemAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
 
 class QuestionOptionInline(LockedInlineMixin, admin.TabularInline):
     model = QuestionOption
-    fields = ("sort_order", "key", "label", "value", "translations")
+    form = QuestionOptionForm
+    fields = ("sort_order", "key", "label", "observer_label", "value", "translations")
     extra = 0
 
     def parent_locked(self, parent: QuestionBankItem) -> bool:
@@ -608,6 +687,7 @@ class QuestionOptionInline(LockedInlineMixin, admin.TabularInline):
 
 @admin.register(QuestionBankItem)
 class QuestionBankItemAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
+    form = QuestionBankItemForm
     list_display = ("key", "question_type", "short_text", "updated_at")
     list_filter = ("question_type",)
     search_fields = ("key", "text")
