@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from questionnaires import importing, services, views
 from questionnaires.admin_forms import (
@@ -354,6 +354,12 @@ class QuestionnaireAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
     def active_version(self, obj: Questionnaire) -> str:
         return f"v{obj.active_number}" if obj.active_number else "—"
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # "Add version" copies the newest version into a draft (or starts an empty one).
+        latest = QuestionnaireVersion.objects.filter(questionnaire_id=unquote(object_id)).order_by("-version")
+        extra_context = {**(extra_context or {}), "latest_version": latest.first()}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         return [
             path(
@@ -495,6 +501,21 @@ class QuestionnaireVersionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(item_count=Count("items"))
 
+    def get_changeform_initial_data(self, request):
+        """Opened from a questionnaire ("Add version"): its next number and analysis model."""
+        initial = super().get_changeform_initial_data(request)
+        raw = initial.get("questionnaire")
+        if not (isinstance(raw, str) and raw.isdigit()):
+            return initial
+        questionnaire = Questionnaire.objects.filter(pk=int(raw)).first()
+        if questionnaire is not None:
+            latest = questionnaire.versions.order_by("-version").first()
+            initial.setdefault("version", latest.version + 1 if latest else 1)
+            model_id = latest.analysis_model_id if latest else questionnaire.default_analysis_model_id
+            if model_id:
+                initial.setdefault("analysis_model", model_id)
+        return initial
+
     def save_model(self, request, obj, form, change):
         if change:
             services.version_assert_editable(obj)
@@ -540,10 +561,43 @@ class QuestionnaireVersionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
         )
         return draft
 
-    @admin.action(description="Publish", permissions=["change"])
-    def publish_versions(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for version in queryset.select_related("questionnaire").order_by("questionnaire__slug", "version"):
+    @admin.action(description="Publish…", permissions=["change"])
+    def publish_versions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Publishing asks first: a page lists what will happen, and publishes on "Yes, publish"."""
+        versions = list(queryset.select_related("questionnaire").order_by("questionnaire__slug", "version"))
+        if request.POST.get("confirm") != "yes":
+            return self._publish_confirmation(request, versions)
+        for version in versions:
             self._publish(request, version)
+        return None
+
+    def _publish_confirmation(
+        self, request: HttpRequest, versions: list[QuestionnaireVersion]
+    ) -> HttpResponse:
+        rows = []
+        for version in versions:
+            problems = services.version_publish_problems(version=version)
+            active = version.questionnaire.versions.filter(is_active=True).first()
+            rows.append(
+                {
+                    "version": version,
+                    "problems": problems,
+                    "replaces": active if active is not None and active.pk != version.pk else None,
+                    "warning": None if problems else services.version_observer_warning(version=version),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Publish?" if len(rows) == 1 else f"Publish {len(rows)} versions?",
+            "opts": self.opts,
+            "rows": rows,
+            "publishable": [row for row in rows if not row["problems"]],
+            "single": request.resolver_match.url_name.endswith("_publish"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/questionnaires/questionnaireversion/publish_confirm.html", context
+        )
 
     @admin.action(description="New draft from this version", permissions=["add"])
     def create_drafts(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -563,7 +617,7 @@ class QuestionnaireVersionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
         return [
             view(views.version_preview, "preview"),
             view(self.export_view, "export"),
-            view(require_POST(self.publish_view), "publish"),
+            view(require_http_methods(["GET", "POST"])(self.publish_view), "publish"),
             view(require_POST(self.new_draft_view), "new-draft"),
             *super().get_urls(),
         ]
@@ -586,9 +640,12 @@ class QuestionnaireVersionAdmin(LockedWhenPublishedMixin, admin.ModelAdmin):
         return response
 
     def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET: what publishing will do, and whether it can; POST: publish."""
         version = self._get_version(request, object_id)
         if not super().has_change_permission(request, version):
             raise PermissionDenied
+        if request.method != "POST":
+            return self._publish_confirmation(request, [version])
         self._publish(request, version)
         return HttpResponseRedirect(
             reverse("admin:questionnaires_questionnaireversion_change", args=[version.pk])

@@ -111,23 +111,7 @@ def version_publish(*, version: QuestionnaireVersion) -> QuestionnaireVersion:
         # Lock the questionnaire so two publishes of one questionnaire run one after the other.
         questionnaire = Questionnaire.objects.select_for_update().get(pk=version.questionnaire_id)
         full = selectors.version_with_rules(version_id=version.pk)
-        if full.published_at is not None:
-            raise PublishError([f"Version {full.version} of {questionnaire.slug} is already published."])
-        model = full.analysis_model
-        problems = [
-            f"Analysis model {model.slug} › config.{name}: {message}"
-            for name, message in model_config_problems(
-                model.config or {}, {d.slug for d in model.dimensions.all()}
-            )
-        ]
-        if not full.items.all():
-            problems.append("The version has no items; add at least one before publishing.")
-        problems += version_problems(version_spec(full), publish_checks=True)
-        if problems:
-            raise PublishError(problems)
-        # The rules above speak the author's language; the engine has the last word on what it
-        # can score (e.g. composites, which the rules do not look at).
-        problems = scoring_engine_problems(version_id=full.pk)
+        problems = _publish_problems(full)
         if problems:
             raise PublishError(problems)
         QuestionnaireVersion.objects.filter(questionnaire=questionnaire, is_active=True).update(
@@ -152,6 +136,31 @@ def scoring_engine_problems(*, version_id: int) -> list[str]:
 
     instrument = engine_instrument(version_with_items(version_id))
     return [f"Scoring engine: {problem}" for problem in check_instrument(instrument)]
+
+
+def version_publish_problems(*, version: QuestionnaireVersion) -> list[str]:
+    """Why `version` cannot be published now (empty: it can), without publishing it: what the
+    confirmation before publishing shows. `version_publish` checks again under its lock."""
+    return _publish_problems(selectors.version_with_rules(version_id=version.pk))
+
+
+def _publish_problems(full: QuestionnaireVersion) -> list[str]:
+    """Every publishing rule on a version loaded by `selectors.version_with_rules`."""
+    if full.published_at is not None:
+        return [f"Version {full.version} of {full.questionnaire.slug} is already published."]
+    model = full.analysis_model
+    problems = [
+        f"Analysis model {model.slug} › config.{name}: {message}"
+        for name, message in model_config_problems(model.config or {}, {d.slug for d in model.dimensions.all()})
+    ]
+    if not full.items.all():
+        problems.append("The version has no items; add at least one before publishing.")
+    problems += version_problems(version_spec(full), publish_checks=True)
+    if problems:
+        return problems
+    # The rules above speak the author's language; the engine has the last word on what it
+    # can score (e.g. composites, which the rules do not look at).
+    return scoring_engine_problems(version_id=full.pk)
 
 
 def version_create_draft(*, from_version: QuestionnaireVersion) -> QuestionnaireVersion:

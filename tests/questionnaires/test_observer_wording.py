@@ -159,7 +159,9 @@ def test_the_built_in_instruments_ship_observer_texts(name, item, expected):
 
 def _publish(admin_client, version) -> list:
     response = admin_client.post(
-        CHANGELIST, {"action": "publish_versions", "_selected_action": [version.pk]}, follow=True
+        CHANGELIST,
+        {"action": "publish_versions", "_selected_action": [version.pk], "confirm": "yes"},
+        follow=True,
     )
     return list(get_messages(response.wsgi_request))
 
@@ -177,6 +179,17 @@ def test_publishing_warns_when_surveys_use_the_questionnaire_and_texts_lack_an_o
     assert "3 question text(s) of version 2 have no observer wording: q1, q2, q3" in warnings[0]
     draft.refresh_from_db()
     assert draft.is_active  # a warning, not a refusal
+
+
+@pytest.mark.django_db
+def test_the_publish_confirmation_shows_the_observer_warning(admin_client):
+    published = build_version(items=2, published=True)
+    assessment_services.survey_create(owner=UserFactory(), version=published)
+    draft = services.version_create_draft(from_version=published)
+
+    html = admin_client.get(f"{CHANGELIST}{draft.pk}/publish/").content.decode()
+
+    assert "have no observer wording: q1, q2" in html
 
 
 @pytest.mark.django_db
