@@ -203,3 +203,14 @@ def test_publishing_does_not_warn_without_surveys_or_with_complete_observer_text
     QuestionBankItem.objects.filter(uses__version=draft).update(observer_text="Is {name} fine?")
 
     assert [m.level_tag for m in _publish(admin_client, draft)] == ["success"]
+
+
+@pytest.mark.django_db
+def test_a_published_version_used_by_surveys_says_which_texts_lack_an_observer_form(admin_client):
+    published = build_version(items=1, published=True)
+    page = f"{CHANGELIST}{published.pk}/change/"
+    assert "observer wording" not in admin_client.get(page).content.decode()
+
+    assessment_services.survey_create(owner=UserFactory(), version=published)
+
+    assert "have no observer wording: q1" in admin_client.get(page).content.decode()
