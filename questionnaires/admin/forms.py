@@ -122,6 +122,11 @@ class TraitThresholdForm(JsonFieldsForm):
             "sort_order",
             "translations",
         ]
+        # Bands are edited in tables of many rows (on the model and on each dimension).
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 2, "cols": 40}),
+            "translations": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+        }
 
 
 class TraitCompositeForm(JsonFieldsForm):
