@@ -159,8 +159,8 @@ class PublishedFilter(admin.SimpleListFilter):
 class QuestionnaireItemInline(LockedInlineMixin, admin.TabularInline):
     model = QuestionnaireItem
     form = QuestionnaireItemForm
-    fields = ("sort_order", "key", "bank_item", "question", "section_key", "required", "unscored")
-    readonly_fields = ("question",)
+    fields = ("sort_order", "key", "bank_item", "question", "section_key", "required", "unscored", "scoring")
+    readonly_fields = ("question", "scoring")
     autocomplete_fields = ("bank_item",)
     extra = 0
     show_change_link = True
@@ -169,7 +169,12 @@ class QuestionnaireItemInline(LockedInlineMixin, admin.TabularInline):
         return parent.published_at is not None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("bank_item", "version__questionnaire")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("bank_item", "version__questionnaire")
+            .prefetch_related("mappings__dimension", "mappings__option")
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "bank_item":
@@ -187,6 +192,18 @@ class QuestionnaireItemInline(LockedInlineMixin, admin.TabularInline):
     @admin.display(description="Question")
     def question(self, obj: QuestionnaireItem) -> str:
         return obj.text_override or obj.bank_item.text if obj.bank_item_id else ""
+
+    @admin.display(description="Scoring (edit on the item)")
+    def scoring(self, obj: QuestionnaireItem) -> str:
+        """The item's trait mappings at a glance; they are edited inline on the item's page."""
+        if not obj.pk:
+            return ""
+        rules = [
+            f"{m.option.key + ': ' if m.option_id else ''}{m.dimension.slug} ({m.rule_type}"
+            f"{', reversed' if isinstance(m.params, dict) and m.params.get('reverse') else ''})"
+            for m in obj.mappings.all()
+        ]
+        return "; ".join(rules) or ("unscored" if obj.unscored else "no mapping yet")
 
 
 @admin.register(QuestionnaireVersion)

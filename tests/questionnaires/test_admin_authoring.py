@@ -389,3 +389,13 @@ def test_add_version_ignores_a_malformed_questionnaire_parameter(admin_client):
 
     assert response.status_code == 200
     assert QuestionnaireVersion.objects.count() == 0
+
+
+def test_the_version_page_shows_each_items_scoring_at_a_glance(admin_client):
+    version = build_version(items=2)
+    version.items.get(key="q2").mappings.update(params={"multiplier": 1, "reverse": True})
+
+    html = admin_client.get(_url("questionnaireversion", "change", version.pk)).content.decode()
+
+    assert "extraversion (range_linear)" in html
+    assert "extraversion (range_linear, reversed)" in html
