@@ -151,7 +151,9 @@ def _publish_problems(full: QuestionnaireVersion) -> list[str]:
     model = full.analysis_model
     problems = [
         f"Analysis model {model.slug} › config.{name}: {message}"
-        for name, message in model_config_problems(model.config or {}, {d.slug for d in model.dimensions.all()})
+        for name, message in model_config_problems(
+            model.config or {}, {d.slug for d in model.dimensions.all()}
+        )
     ]
     if not full.items.all():
         problems.append("The version has no items; add at least one before publishing.")
