@@ -44,6 +44,11 @@ urlpatterns = [
     # Anonymous survey responders: public, a responder token instead of an account.
     path("s/<str:share_token>/", responders.ResponderSurveyApi.as_view(), name="responder-survey"),
     path(
+        "s/<str:share_token>/questionnaire/",
+        responders.ResponderQuestionnaireApi.as_view(),
+        name="responder-questionnaire",
+    ),
+    path(
         "s/<str:share_token>/responses/",
         responders.ResponderStartApi.as_view(),
         name="responder-responses",

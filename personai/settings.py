@@ -57,7 +57,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 PERSONAI_DATA_DIR = embedded.data_dir()
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "personai.admin_site.PersonaiAdminConfig",  # django.contrib.admin, one section per app
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

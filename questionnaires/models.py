@@ -177,7 +177,13 @@ class QuestionnaireVersion(TimeStamped):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     instructions = models.TextField(blank=True)
-    # [{"key": "main", "title": "About you", "translations": {"de": {"title": "…"}}}]
+    observer_instructions = models.TextField(
+        blank=True,
+        help_text="Instructions for observers (survey responders answering about someone); "
+        "{name} stands for that person. Empty: the ordinary instructions.",
+    )
+    # [{"key": "main", "title": "About you", "observer_title": "About {name}",
+    #   "translations": {"de": {"title": "…", "observer_title": "…"}}}]
     sections = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     translations = models.JSONField(default=dict, blank=True)
@@ -224,6 +230,11 @@ class QuestionBankItem(TimeStamped):
     key = models.CharField(max_length=200, unique=True, help_text="Stable identifier, e.g. ipip-neo-120/q1.")
     question_type = models.CharField(max_length=20, choices=QuestionType.choices)
     text = models.TextField()
+    observer_text = models.TextField(
+        blank=True,
+        help_text='The text for observers, in the third person ("Is the life of the party."); '
+        "{name} stands for the person the survey is about. Empty: the ordinary text.",
+    )
     help_text = models.TextField(blank=True)
     # scalar: {"min": 0, "max": 10, "step": 1, "min_label": "", "max_label": ""};
     # multi_choice: {"min_selected": 0, "max_selected": 3}; text: {"max_length": 2000}
@@ -241,6 +252,12 @@ class QuestionOption(models.Model):
     bank_item = models.ForeignKey(QuestionBankItem, on_delete=models.CASCADE, related_name="options")
     key = models.CharField(max_length=50)
     label = models.CharField(max_length=300)
+    observer_label = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The label for observers when it speaks of the respondent; {name} allowed. "
+        "Empty: the ordinary label.",
+    )
     value = models.FloatField(null=True, blank=True, help_text="Numeric value used by range rules.")
     sort_order = models.PositiveIntegerField(default=0)
     translations = models.JSONField(default=dict, blank=True)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from questionnaires import wording
 from questionnaires.models import (
     AnalysisModel,
     QuestionBankItem,
@@ -229,8 +230,13 @@ def resolve_locale(version: QuestionnaireVersion, requested: str | None) -> str:
     return version.questionnaire.default_locale
 
 
-def version_display(version: QuestionnaireVersion, *, locale: str | None = None) -> dict[str, Any]:
-    """What a respondent sees of `version` in `locale` (falling back to the default locale)."""
+def version_display(
+    version: QuestionnaireVersion, *, locale: str | None = None, about: str | None = None
+) -> dict[str, Any]:
+    """What a respondent sees of `version` in `locale` (falling back to the default locale).
+
+    `about`: the person an observer answers about (a survey's responders), whose wording the
+    texts then take (`questionnaires.wording`); None for a self-report."""
     questionnaire = version.questionnaire
     locales = available_locales(version)
     locale = locale if locale in locales else questionnaire.default_locale
@@ -238,10 +244,10 @@ def version_display(version: QuestionnaireVersion, *, locale: str | None = None)
     items = []
     for item in version.items.all():
         bank = item.bank_item
-        config = dict(item.config)
-        if lang and bank.question_type == QuestionBankItem.QuestionType.SCALAR:
+        config = {k: v for k, v in item.config.items() if not k.startswith("observer_")}
+        if bank.question_type == QuestionBankItem.QuestionType.SCALAR:
             for label in ("min_label", "max_label"):
-                text = (bank.translations or {}).get(lang, {}).get(label)
+                text = wording.scale_label(item, label, lang, about)
                 if text:
                     config[label] = text
         items.append(
@@ -249,12 +255,12 @@ def version_display(version: QuestionnaireVersion, *, locale: str | None = None)
                 "key": item.key,
                 "section": item.section_key,
                 "type": bank.question_type,
-                "text": item.text_in(lang),
+                "text": wording.item_text(item, lang, about),
                 "help_text": item.help_text_in(lang),
                 "required": item.required,
                 "config": config,
                 "options": [
-                    {"key": o.key, "label": translated(o, "label", lang), "value": o.value}
+                    {"key": o.key, "label": wording.option_label(o, lang, about), "value": o.value}
                     for o in bank.options.all()
                 ],
                 "branch": [{"action": r.action, "logic": r.logic} for r in item.branch_rules.all()],
@@ -277,9 +283,9 @@ def version_display(version: QuestionnaireVersion, *, locale: str | None = None)
         "version": version.version,
         "is_active": version.is_active,
         "published_at": version.published_at,
-        "instructions": translated(version, "instructions", lang),
+        "instructions": wording.instructions(version, lang, about),
         "sections": [
-            {"key": s.get("key", ""), "title": version.section_title(s.get("key", ""), lang)}
+            {"key": s.get("key", ""), "title": wording.section_title(version, s.get("key", ""), lang, about)}
             for s in version.sections or []
             if isinstance(s, dict)
         ],

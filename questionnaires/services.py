@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from questionnaires import selectors
+from questionnaires import selectors, wording
 from questionnaires.models import (
     QuestionBankItem,
     QuestionBranchRule,
@@ -111,23 +111,7 @@ def version_publish(*, version: QuestionnaireVersion) -> QuestionnaireVersion:
         # Lock the questionnaire so two publishes of one questionnaire run one after the other.
         questionnaire = Questionnaire.objects.select_for_update().get(pk=version.questionnaire_id)
         full = selectors.version_with_rules(version_id=version.pk)
-        if full.published_at is not None:
-            raise PublishError([f"Version {full.version} of {questionnaire.slug} is already published."])
-        model = full.analysis_model
-        problems = [
-            f"Analysis model {model.slug} › config.{name}: {message}"
-            for name, message in model_config_problems(
-                model.config or {}, {d.slug for d in model.dimensions.all()}
-            )
-        ]
-        if not full.items.all():
-            problems.append("The version has no items; add at least one before publishing.")
-        problems += version_problems(version_spec(full), publish_checks=True)
-        if problems:
-            raise PublishError(problems)
-        # The rules above speak the author's language; the engine has the last word on what it
-        # can score (e.g. composites, which the rules do not look at).
-        problems = scoring_engine_problems(version_id=full.pk)
+        problems = _publish_problems(full)
         if problems:
             raise PublishError(problems)
         QuestionnaireVersion.objects.filter(questionnaire=questionnaire, is_active=True).update(
@@ -154,6 +138,33 @@ def scoring_engine_problems(*, version_id: int) -> list[str]:
     return [f"Scoring engine: {problem}" for problem in check_instrument(instrument)]
 
 
+def version_publish_problems(*, version: QuestionnaireVersion) -> list[str]:
+    """Why `version` cannot be published now (empty: it can), without publishing it: what the
+    confirmation before publishing shows. `version_publish` checks again under its lock."""
+    return _publish_problems(selectors.version_with_rules(version_id=version.pk))
+
+
+def _publish_problems(full: QuestionnaireVersion) -> list[str]:
+    """Every publishing rule on a version loaded by `selectors.version_with_rules`."""
+    if full.published_at is not None:
+        return [f"Version {full.version} of {full.questionnaire.slug} is already published."]
+    model = full.analysis_model
+    problems = [
+        f"Analysis model {model.slug} › config.{name}: {message}"
+        for name, message in model_config_problems(
+            model.config or {}, {d.slug for d in model.dimensions.all()}
+        )
+    ]
+    if not full.items.all():
+        problems.append("The version has no items; add at least one before publishing.")
+    problems += version_problems(version_spec(full), publish_checks=True)
+    if problems:
+        return problems
+    # The rules above speak the author's language; the engine has the last word on what it
+    # can score (e.g. composites, which the rules do not look at).
+    return scoring_engine_problems(version_id=full.pk)
+
+
 def version_create_draft(*, from_version: QuestionnaireVersion) -> QuestionnaireVersion:
     """Copy a version (items, mappings, branch rules) into a new unpublished version N+1."""
     with transaction.atomic():
@@ -167,6 +178,7 @@ def version_create_draft(*, from_version: QuestionnaireVersion) -> Questionnaire
             version=(last or 0) + 1,
             analysis_model_id=source.analysis_model_id,
             instructions=source.instructions,
+            observer_instructions=source.observer_instructions,
             sections=copy.deepcopy(source.sections),
             metadata=copy.deepcopy(source.metadata),
             translations=copy.deepcopy(source.translations),
@@ -213,6 +225,30 @@ def version_create_draft(*, from_version: QuestionnaireVersion) -> Questionnaire
         QuestionTraitMapping.objects.bulk_create(mappings)
         QuestionBranchRule.objects.bulk_create(rules)
     return draft
+
+
+# --------------------------------------------------------------------------- observer wording
+
+
+def version_observer_warning(*, version: QuestionnaireVersion) -> str | None:
+    """A warning when surveys use the questionnaire but items of `version` lack observer texts.
+
+    Survey responders answer about someone else; without an observer text they read the
+    self-report wording ("Am the life of the party."). Not a publishing error: a questionnaire
+    meant only for self-reports needs none."""
+    if not QuestionnaireVersion.objects.filter(
+        questionnaire_id=version.questionnaire_id, surveys__isnull=False
+    ).exists():
+        return None
+    missing = wording.missing_observer_texts(selectors.version_with_rules(version_id=version.pk))
+    if not missing:
+        return None
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    return (
+        f"Surveys use {version.questionnaire.slug}, but {len(missing)} question text(s) of version "
+        f"{version.version} have no observer wording: {shown}. Survey responders answering about "
+        "someone will read the self-report text there; add observer texts in a new draft."
+    )
 
 
 # --------------------------------------------------------------------------- the version, as the rules see it

@@ -496,3 +496,124 @@ def threshold_gaps(bands: list[ThresholdSpec], low: float, high: float) -> list[
                 gaps.append(f"{left}{fmt_number(first[1])}, {fmt_number(last[2])}{right}")
             run = []
     return gaps
+
+
+# --------------------------------------------------------------------------- single fields (authoring)
+# The admin checks each JSON field when it is saved, with the rules above where they exist, so an
+# author learns of a mistake on the page they made it on rather than at publishing.
+
+_NO_LOCATION = VersionSpec(
+    model_slug="", config={}, dimensions={}, sections=[], items=[], at=lambda _, name: name
+)
+
+
+def mapping_params_problems(rule: str, params: Any) -> list[str]:
+    """Problems with a mapping's `params` for `rule`, as "params.<name>: <message>"."""
+    if rule not in RULE_PARAMS:
+        return []
+    return _params_problems(_NO_LOCATION, "", rule, params)
+
+
+def translations_problems(value: Any, allowed: tuple[str, ...]) -> list[str]:
+    """Problems with a `translations` field: {"de": {"<field>": "text"}} with only `allowed` fields."""
+    if not isinstance(value, dict):
+        return [f'must be an object keyed by locale, e.g. {{"de": {{"{allowed[0]}": "…"}}}}']
+    problems = []
+    for locale, texts in value.items():
+        if not isinstance(texts, dict):
+            problems.append(f'{locale}: must be an object of texts, e.g. {{"{allowed[0]}": "…"}}')
+            continue
+        for name, text in texts.items():
+            if name not in allowed:
+                problems.append(
+                    f"{locale}.{name}: cannot be translated here (translatable: {', '.join(allowed)})"
+                )
+            elif not isinstance(text, str):
+                problems.append(f"{locale}.{name}: must be a string")
+    return problems
+
+
+SECTION_FIELDS = ("key", "title", "observer_title", "translations")
+
+
+def sections_problems(value: Any) -> list[str]:
+    """Problems with a version's `sections`: a list of {"key", "title", "observer_title", "translations"}."""
+    example = '[{"key": "main", "title": "About you", "observer_title": "About {name}"}]'
+    if not isinstance(value, list):
+        return [f"must be a list like {example}"]
+    problems, keys = [], set()
+    for index, section in enumerate(value):
+        where = f"[{index}]"
+        if not isinstance(section, dict):
+            problems.append(f"{where}: must be an object like {example[1:-1]}")
+            continue
+        key = section.get("key")
+        if not isinstance(key, str) or not key:
+            problems.append(f'{where}.key: every section needs a "key" (text)')
+        elif key in keys:
+            problems.append(f'{where}.key: "{key}" is used by two sections')
+        keys.add(key)
+        for name in section:
+            if name not in SECTION_FIELDS:
+                problems.append(f"{where}.{name}: unknown field (fields: {', '.join(SECTION_FIELDS)})")
+        for name in ("title", "observer_title"):
+            if name in section and not isinstance(section[name], str):
+                problems.append(f"{where}.{name}: must be text")
+        if "translations" in section:
+            problems += [
+                f"{where}.translations.{p}"
+                for p in translations_problems(section["translations"], ("title", "observer_title"))
+            ]
+    return problems
+
+
+def item_config_problems(question_type: str, config: Any) -> list[str]:
+    """Problems with a bank item's `config` for its type (see docs/questionnaire-format.md)."""
+    if not isinstance(config, dict):
+        return ["must be an object"]
+    problems = []
+    labels = ("min_label", "max_label", "observer_min_label", "observer_max_label")
+    for name in labels:
+        if name in config and not isinstance(config[name], str):
+            problems.append(f"{name}: must be text")
+    if question_type == "scalar":
+        low, high, step = (config.get(k) for k in ("min", "max", "step"))
+        if not (_is_number(low) and _is_number(high) and low < high):
+            problems.append('a scale needs numbers "min" < "max", e.g. {"min": 0, "max": 10, "step": 1}')
+        if step is not None and not (_is_number(step) and step > 0):
+            problems.append("step: must be a positive number")
+    elif question_type == "multi_choice":
+        least, most = config.get("min_selected", 0), config.get("max_selected")
+        if isinstance(least, bool) or not isinstance(least, int) or least < 0:
+            problems.append("min_selected: must be a whole number of at least 0")
+        elif most is not None and (
+            isinstance(most, bool) or not isinstance(most, int) or most < max(least, 1)
+        ):
+            problems.append("max_selected: must be null or a whole number, at least min_selected and 1")
+    elif question_type == "text":
+        length = config.get("max_length")
+        if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 1):
+            problems.append("max_length: must be a whole number of at least 1")
+        if "multiline" in config and not isinstance(config["multiline"], bool):
+            problems.append("multiline: must be true or false")
+    return problems
+
+
+def composite_problems(kind: str, dimensions: Any, weights: Any, slugs: set[str]) -> list[tuple[str, str]]:
+    """(field, message) for a composite's `dimensions` (argmax) and `weights` (weighted sum)."""
+    problems = []
+    if not isinstance(dimensions, list) or not all(isinstance(s, str) for s in dimensions):
+        problems.append(("dimensions", 'must be a list of dimension slugs, e.g. ["d", "i"]'))
+    else:
+        problems += [("dimensions", f'unknown dimension "{s}"') for s in dimensions if s not in slugs]
+    if not isinstance(weights, dict):
+        problems.append(("weights", 'must be an object like {"d": 1, "s": -1}'))
+    else:
+        for slug, weight in weights.items():
+            if slug not in slugs:
+                problems.append(("weights", f'unknown dimension "{slug}"'))
+            elif not _is_number(weight):
+                problems.append(("weights", f'the weight of "{slug}" must be a number'))
+        if kind == "weighted_sum" and not weights:
+            problems.append(("weights", "a weighted sum needs at least one weight"))
+    return problems

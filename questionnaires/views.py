@@ -1,22 +1,35 @@
 """Pages of the questionnaire library: the staff-only preview of a version as respondents see it.
 
 The preview is routed through the admin (`QuestionnaireVersionAdmin.get_urls`), so it lives under
-/admin/ and needs a staff account.
+/admin/ and needs a staff account. Its questions are rendered by the taking pages' own presenter
+and template fragment, so a scale looks like a scale and a rating like a rating — exactly what a
+respondent gets — only disabled. `?as=observer` shows what survey responders read about someone.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from questionnaires import selectors
 
-MAX_SCALE_POINTS = 11  # scales with more points render as a slider
+PREVIEW_NAME = "Alex"  # whom the observer preview is about
+
+
+@dataclass(frozen=True)
+class PreviewPage:
+    title: str
+    part: int
+    parts: int
+    questions_html: SafeString
+    branch_notes: list[dict[str, Any]]
 
 
 @staff_member_required
@@ -26,46 +39,47 @@ def version_preview(request: HttpRequest, object_id: str) -> HttpResponse:
     version = selectors.version_for_preview(version_id=int(object_id))
     if version is None:
         raise Http404("No such questionnaire version.")
-    display = selectors.version_display(version, locale=request.GET.get("lang"))
+    observer = request.GET.get("as") == "observer"
+    about = PREVIEW_NAME if observer else None
+    display = selectors.version_display(version, locale=request.GET.get("lang"), about=about)
+    lang = None if display["locale"] == version.questionnaire.default_locale else display["locale"]
     context = {
         "display": display,
-        "groups": _section_groups(display),
+        "pages": _respondent_pages(request, version, lang, display["locale"], about),
+        "observer": observer,
+        "preview_name": PREVIEW_NAME,
         "change_url": reverse("admin:questionnaires_questionnaireversion_change", args=[version.pk]),
         "is_published": version.published_at is not None,
     }
     return render(request, "questionnaires/preview.html", context)
 
 
-def _section_groups(display: dict[str, Any]) -> list[dict[str, Any]]:
-    """Items grouped into runs of the same section, in display order, numbered from 1."""
-    titles = {s["key"]: s["title"] for s in display["sections"]}
-    groups: list[dict[str, Any]] = []
-    for number, item in enumerate(display["items"], start=1):
-        branch = [
-            {**rule, "logic_json": json.dumps(rule["logic"], ensure_ascii=False)} for rule in item["branch"]
+def _respondent_pages(request: HttpRequest, version, lang: str | None, locale: str, about: str | None):
+    """The version's pages as the taking pages build and render them (every question shown)."""
+    # The taking pages' presenter and fragment are the definition of "as respondents see it";
+    # the preview borrows them rather than keeping a second rendering in step.
+    from assessments import presenters
+    from assessments.templatetags.partials import render_partials
+
+    items = {item.key: item for item in version.items.all()}
+    numbers = {key: number for number, key in enumerate(items, start=1)}
+    pages = []
+    for page in presenters.build_pages(version, lang, about):
+        questions = [
+            presenters.build_question(items[key], number=numbers[key], lang=lang, values=[], about=about)
+            for key in page.item_keys
         ]
-        item = {**item, "number": number, "scale": _scale_points(item), "branch": branch}
-        if not groups or groups[-1]["key"] != item["section"]:
-            groups.append({"key": item["section"], "title": titles.get(item["section"], ""), "items": []})
-        groups[-1]["items"].append(item)
-    return groups
-
-
-def _scale_points(item: dict[str, Any]) -> list[float] | None:
-    """The values of a short scalar scale (0, 1, … 10), or None for a slider or non-scalar item."""
-    config = item["config"]
-    low, high, step = config.get("min"), config.get("max"), config.get("step") or 1
-    if (
-        item["type"] != "scalar"
-        or not all(isinstance(v, int | float) for v in (low, high, step))
-        or step <= 0
-    ):
-        return None
-    count = int(round((high - low) / step)) + 1
-    if count > MAX_SCALE_POINTS or count < 2:
-        return None
-    return [_plain(low + i * step) for i in range(count)]
-
-
-def _plain(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 6)
+        html = render_partials(
+            request, "assessments/take.html", ["questions"], {"questions": questions, "locale": locale}
+        ).content.decode()
+        notes = [
+            {
+                "number": numbers[key],
+                "action": rule.action,
+                "logic_json": json.dumps(rule.logic, ensure_ascii=False),
+            }
+            for key in page.item_keys
+            for rule in items[key].branch_rules.all()
+        ]
+        pages.append(PreviewPage(page.section_title, page.part, page.parts, mark_safe(html), notes))  # noqa: S308 - rendered by the template engine, escaped there
+    return pages

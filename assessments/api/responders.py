@@ -30,7 +30,9 @@ from assessments import cookies, selectors, services, throttle
 from assessments import serializers as out
 from assessments.api.common import Conflict, Gone, _available_locale, _error, _incomplete, _session_progress
 from assessments.models import AssessmentSession, Survey
-from personai.validation import StrictCharField
+from personai.validation import StrictCharField, StrictQuerySerializer
+from questionnaires import selectors as questionnaire_selectors
+from questionnaires.api import QuestionnaireDetailSerializer
 
 RESPONDERS = "survey responders"
 ALREADY_ANSWERED = "You have already answered this survey. Thank you!"
@@ -52,7 +54,9 @@ class ResponderSurveySerializer(serializers.Serializer):
     )
     is_open = serializers.BooleanField(help_text="Whether the survey takes answers (a closed one is a 410).")
     questionnaire_url = serializers.URLField(
-        help_text="The questions, options and branch rules: the public questionnaire endpoint at this version."
+        help_text="The questions, options and branch rules as responders read them: worded about "
+        'the survey\'s subject ("Is the life of the party."), in the shape of the public questionnaire '
+        "endpoint; add ?lang= for another locale."
     )
 
     class Meta:
@@ -190,7 +194,7 @@ class ResponderSurveyApi(ResponderApi):
         survey = _survey(share_token)
         _assert_open(survey)
         version = survey.questionnaire_version
-        link = reverse("api:questionnaire-detail", args=[version.questionnaire.slug])
+        link = reverse("api:responder-questionnaire", args=[survey.share_token])
         data = {
             "title": survey.title,
             "about": survey.subject.display_name,
@@ -198,9 +202,50 @@ class ResponderSurveyApi(ResponderApi):
             "item_count": version.items.count(),
             "min_responses_to_show": survey.min_responses_to_show,
             "is_open": True,
-            "questionnaire_url": request.build_absolute_uri(f"{link}?version={version.version}"),
+            "questionnaire_url": request.build_absolute_uri(link),
         }
         return Response(ResponderSurveySerializer(data).data)
+
+
+class ResponderQuestionnaireApi(ResponderApi):
+    class QuerySerializer(StrictQuerySerializer):
+        lang = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=35,
+            help_text="Locale of the texts, e.g. de (falls back to the questionnaire's default).",
+        )
+
+    @extend_schema(
+        operation_id="responder_questionnaire_retrieve",
+        summary="The questions as this survey's responders read them",
+        description=(
+            f"{PUBLIC} The survey's questionnaire version in the shape of the public questionnaire "
+            "endpoint, worded for an observer: the questions, section titles and instructions speak "
+            'of the person the survey is about ("Is the life of the party."), where the '
+            "questionnaire has such texts."
+        ),
+        parameters=[QuerySerializer],
+        responses={
+            200: QuestionnaireDetailSerializer,
+            400: _error("Invalid query parameter."),
+            404: NO_SURVEY,
+            410: CLOSED,
+        },
+        tags=[RESPONDERS],
+    )
+    def get(self, request: Request, share_token: str) -> Response:
+        survey = _survey(share_token)
+        _assert_open(survey)
+        query = self.QuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            first = next(iter(query.errors.values()))[0]
+            raise ValidationError({"detail": str(first), "errors": query.errors})
+        version = selectors.session_plan(survey).version
+        data = questionnaire_selectors.version_display(
+            version, locale=query.validated_data.get("lang"), about=survey.subject.display_name
+        )
+        return Response(QuestionnaireDetailSerializer(data).data)
 
 
 class ResponderStartApi(ResponderApi):

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assessments import scoring
-from questionnaires.models import QuestionnaireItem, QuestionnaireVersion, translated
+from questionnaires import wording
+from questionnaires.models import QuestionnaireItem, QuestionnaireVersion
 
 PAGE_SIZE = 10  # questions per page when a section is long (ipip-neo-120: 120 items, one section)
 MAX_SCALE_POINTS = 11  # scalar scales up to this many points are radio buttons, longer ones a number
@@ -147,11 +148,12 @@ class Page:
     item_keys: tuple[str, ...]
 
 
-def build_pages(version: QuestionnaireVersion, lang: str | None) -> list[Page]:
+def build_pages(version: QuestionnaireVersion, lang: str | None, about: str | None = None) -> list[Page]:
     """Runs of items of one section, split into balanced parts of at most PAGE_SIZE items.
 
     Pages cover every item, shown or not, so page numbers stay put when an answer changes
     which items the branch rules show (a page whose items are all hidden is skipped).
+    `about`: the observed person for an observer's section titles (None: self-report).
     """
     runs: list[tuple[str, list[str]]] = []
     for item in version.items.all():
@@ -163,7 +165,7 @@ def build_pages(version: QuestionnaireVersion, lang: str | None) -> list[Page]:
     for section_key, keys in runs:
         parts = math.ceil(len(keys) / PAGE_SIZE)
         size = math.ceil(len(keys) / parts)
-        title = version.section_title(section_key, lang) if section_key else ""
+        title = wording.section_title(version, section_key, lang, about) if section_key else ""
         for part in range(parts):
             chunk = tuple(keys[part * size : (part + 1) * size])
             if chunk:
@@ -277,8 +279,15 @@ def _dom_safe(value: str) -> str:
 
 
 def build_question(
-    item: QuestionnaireItem, *, number: int, lang: str | None, values: FormValue, error: str = ""
+    item: QuestionnaireItem,
+    *,
+    number: int,
+    lang: str | None,
+    values: FormValue,
+    error: str = "",
+    about: str | None = None,
 ) -> Question:
+    """`about`: the person an observer answers about (their wording), None for self-report."""
     bank = item.bank_item
     question_type = bank.question_type
     config = dict(item.config)
@@ -287,7 +296,7 @@ def build_question(
         "key": item.key,
         "number": number,
         "type": question_type,
-        "text": item.text_in(lang),
+        "text": wording.item_text(item, lang, about),
         "help_text": item.help_text_in(lang),
         "required": item.required,
         "error": error,
@@ -304,7 +313,12 @@ def build_question(
     if question_type in {"single_choice", "multi_choice"}:
         options = list(bank.options.all())
         choices = tuple(
-            Choice(o.key, translated(o, "label", lang), f"{base_id}-{_dom_safe(o.key)}", o.key in selected)
+            Choice(
+                o.key,
+                wording.option_label(o, lang, about),
+                f"{base_id}-{_dom_safe(o.key)}",
+                o.key in selected,
+            )
             for o in options
         )
         if question_type == "multi_choice":
@@ -317,9 +331,8 @@ def build_question(
         return Question(widget="likert" if likert else "choice-list", choices=choices, **common)
 
     if question_type == "scalar":
-        labels = (bank.translations or {}).get(lang, {}) if lang else {}
-        min_label = labels.get("min_label") or config.get("min_label") or ""
-        max_label = labels.get("max_label") or config.get("max_label") or ""
+        min_label = wording.scale_label(item, "min_label", lang, about)
+        max_label = wording.scale_label(item, "max_label", lang, about)
         points = _scale_points(config)
         current = values[0] if values else ""
         if points is not None:
@@ -365,6 +378,7 @@ class TakeState:
     lang: str | None
     answers: dict[str, scoring.Answer]
     instrument: scoring.Instrument
+    about: str | None = None  # an observer's subject (survey responders): their wording
     items: dict[str, QuestionnaireItem] = field(init=False)
     engine_items: dict[str, scoring.Item] = field(init=False)
     pages: list[Page] = field(init=False)
@@ -375,17 +389,32 @@ class TakeState:
         if plan is None:
             self.items = {item.key: item for item in self.version.items.all()}
             self.engine_items = {item.key: item for item in self.instrument.items}
-            self.pages = build_pages(self.version, self.lang)
+            self.pages = build_pages(self.version, self.lang, self.about)
         else:  # shared, read-only: computed once per plan (pages once per locale)
             self.items = plan.derived("items_by_key", lambda p: {i.key: i for i in p.version.items.all()})
             self.engine_items = plan.derived(
                 "engine_items_by_key", lambda p: {item.key: item for item in self.instrument.items}
             )
-            self.pages = plan.derived(f"pages:{self.lang}", lambda p: build_pages(p.version, self.lang))
+            if self.about is None:
+                self.pages = plan.derived(f"pages:{self.lang}", lambda p: build_pages(p.version, self.lang))
+            else:  # observer titles with the placeholder kept, filled in per request (cheap)
+                pages = plan.derived(
+                    f"observer-pages:{self.lang}",
+                    lambda p: build_pages(p.version, self.lang, wording.NAME_PLACEHOLDER),
+                )
+                self.pages = [
+                    replace(p, section_title=wording.fill(p.section_title, self.about)) for p in pages
+                ]
         self.visible, _skipped = scoring.visible_items(self.instrument, self.answers)
 
     def with_answers(self, answers: dict[str, scoring.Answer]) -> TakeState:
-        return TakeState(version=self.version, lang=self.lang, answers=answers, instrument=self.instrument)
+        return TakeState(
+            version=self.version,
+            lang=self.lang,
+            answers=answers,
+            instrument=self.instrument,
+            about=self.about,
+        )
 
     # ---- progress
 
@@ -456,7 +485,7 @@ class TakeState:
         if values is None:
             values = form_value(item.bank_item.question_type, self.answers.get(key))
         question = build_question(
-            item, number=self.number_of(key), lang=self.lang, values=values, error=error
+            item, number=self.number_of(key), lang=self.lang, values=values, error=error, about=self.about
         )
         return replace(question, answered=self.is_answered(key))
 
@@ -485,7 +514,9 @@ class ReviewSection:
     rows: list[ReviewRow]
 
 
-def answer_text(item: QuestionnaireItem, answer: scoring.Answer | None, lang: str | None) -> str:
+def answer_text(
+    item: QuestionnaireItem, answer: scoring.Answer | None, lang: str | None, about: str | None = None
+) -> str:
     """A saved answer as the respondent would read it back."""
     if answer is None:
         return ""
@@ -501,7 +532,7 @@ def answer_text(item: QuestionnaireItem, answer: scoring.Answer | None, lang: st
             if high is not None
             else value
         )
-    options = {o.key: translated(o, "label", lang) for o in item.bank_item.options.all()}
+    options = {o.key: wording.option_label(o, lang, about) for o in item.bank_item.options.all()}
     if question_type == "single_choice":
         return options.get(answer.option, answer.option or "")
     if question_type == "multi_choice":
@@ -517,8 +548,8 @@ def review_sections(state: TakeState, page_url: Callable[[int], str]) -> list[Re
             ReviewRow(
                 key=key,
                 number=state.number_of(key),
-                text=state.items[key].text_in(state.lang),
-                answer=answer_text(state.items[key], state.answers.get(key), state.lang)
+                text=wording.item_text(state.items[key], state.lang, state.about),
+                answer=answer_text(state.items[key], state.answers.get(key), state.lang, state.about)
                 if state.is_answered(key)
                 else "",
                 answered=state.is_answered(key),

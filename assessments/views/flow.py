@@ -80,6 +80,11 @@ class Flow:
     def anonymous(self) -> bool:
         return self.survey is not None
 
+    @property
+    def about(self) -> str | None:
+        """Whom a survey responder answers about (the questions speak of them), else None."""
+        return self.survey.subject.display_name if self.survey is not None else None
+
     def url(self, name: str, *args) -> str:
         if self.survey is not None:
             return reverse(f"assessments:survey_{name}", args=[self.survey.share_token, *args])
@@ -117,8 +122,10 @@ class Flow:
         return reverse("assessments:start", args=[self.session.questionnaire_version.questionnaire.slug])
 
 
-def take_state(session: AssessmentSession) -> presenters.TakeState:
-    """The session's questions, answers and branch visibility: a constant number of queries."""
+def take_state(session: AssessmentSession, *, about: str | None = None) -> presenters.TakeState:
+    """The session's questions, answers and branch visibility: a constant number of queries.
+
+    `about`: the person a survey responder answers about (observer wording), None for oneself."""
     plan = selectors.session_plan(session)
     version = plan.version
     return presenters.TakeState(
@@ -126,6 +133,7 @@ def take_state(session: AssessmentSession) -> presenters.TakeState:
         lang=presenters.lang_of(version, session.locale),
         answers=selectors.session_answers(session, plan),
         instrument=selectors.engine_instrument(version),
+        about=about,
     )
 
 
@@ -231,7 +239,7 @@ def take_page(request: HttpRequest, flow: Flow, page_number: int) -> HttpRespons
     session = flow.session
     if session.status != IN_PROGRESS:
         return redirect(flow.finished_url)
-    state = take_state(session)
+    state = take_state(session, about=flow.about)
     page = state.page(page_number)
     if page is None:
         raise Http404("No such page.")
@@ -289,7 +297,7 @@ def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
     if session.status != IN_PROGRESS:
         return full_redirect(request, flow.finished_url)
     key = request.POST.get("item", "")
-    state = take_state(session)
+    state = take_state(session, about=flow.about)
     if key not in state.items:
         return HttpResponseBadRequest("Unknown question.")
     page = state.page_of(key)
@@ -333,7 +341,7 @@ def review_page(request: HttpRequest, flow: Flow, *, error: str = "") -> HttpRes
     session = flow.session
     if session.status != IN_PROGRESS:
         return redirect(flow.finished_url)
-    state = take_state(session)
+    state = take_state(session, about=flow.about)
     sections = presenters.review_sections(state, flow.page_url)
     missing = [row for section in sections for row in section.rows if row.missing]
     last_page = state.previous_page(len(state.pages) + 1)

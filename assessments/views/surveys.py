@@ -27,6 +27,7 @@ from assessments.views.flow import (
     take_state,
 )
 from questionnaires import selectors as questionnaire_selectors
+from questionnaires import wording
 
 # --------------------------------------------------------------------------- surveys about me
 
@@ -150,10 +151,12 @@ def survey_landing(request: HttpRequest, share_token: str) -> HttpResponse:
     version = selectors.session_plan(survey).version
     count = len(version.items.all())
     locale = questionnaire_selectors.resolve_locale(version, requested_locale(request))
+    about = survey.subject.display_name
     return _survey_page(
         request,
         survey,
         "survey_landing.html",
+        instructions=wording.instructions(version, presenters.lang_of(version, locale), about),
         session=session,
         is_owner=is_owner,
         item_count=count,

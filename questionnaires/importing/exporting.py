@@ -120,11 +120,13 @@ def export_version_body(version: QuestionnaireVersion) -> dict[str, Any]:
         "version": version.version,
         "metadata": version.metadata or {},
         "instructions": version.instructions,
+        "observer_instructions": version.observer_instructions,
         "translations": version.translations or {},
         "sections": [
             {
                 "key": s.get("key", ""),
                 "title": s.get("title", ""),
+                "observer_title": s.get("observer_title", ""),
                 "translations": s.get("translations") or {},
             }
             for s in version.sections or []
@@ -137,17 +139,24 @@ def export_version_body(version: QuestionnaireVersion) -> dict[str, Any]:
 def _export_item(item: QuestionnaireItem) -> dict[str, Any]:
     bank = item.bank_item
     translations = copy.deepcopy(bank.translations or {})
-    # An override replaces the text in every locale, so the bank's translations of it do not apply.
+    # An override replaces the text in every locale (and perspective), so the bank's translations
+    # of it do not apply.
+    overridden = {
+        "text": ("text", "observer_text"),
+        "help_text": ("help_text",),
+    }
     for field, override in (("text", item.text_override), ("help_text", item.help_text_override)):
         if override:
             for texts in translations.values():
-                texts.pop(field, None)
+                for name in overridden[field]:
+                    texts.pop(name, None)
     translations = {locale: texts for locale, texts in translations.items() if texts}
     return {
         "key": item.key,
         "section": item.section_key,
         "type": bank.question_type,
         "text": item.text_override or bank.text,
+        "observer_text": "" if item.text_override else bank.observer_text,
         "help_text": item.help_text_override or bank.help_text,
         "required": item.required,
         "config": item.config,
@@ -157,6 +166,7 @@ def _export_item(item: QuestionnaireItem) -> dict[str, Any]:
             {
                 "key": o.key,
                 "label": o.label,
+                "observer_label": o.observer_label,
                 "value": canonical_number(o.value),
                 "translations": o.translations or {},
             }

@@ -25,6 +25,16 @@ from questionnaires.models import QuestionBranchRule, TraitComposite
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 ITEM_KEY_MAX_LENGTH = 80  # bank keys are "<questionnaire>/<item>[@vN]" in 200 characters
+# What an item's translation may hold: its texts, a scalar's labels, and their observer forms.
+ITEM_TRANSLATABLE = (
+    "text",
+    "observer_text",
+    "help_text",
+    "min_label",
+    "max_label",
+    "observer_min_label",
+    "observer_max_label",
+)
 INVALID = object()  # stands in for a value that failed its check (the error is recorded)
 
 
@@ -450,7 +460,8 @@ class Reader:
                 "version": (True, self.whole(1), None),
                 "metadata": (False, self.obj, {}),
                 "instructions": (False, self.text(), ""),
-                "translations": (False, self.translations(("instructions",)), {}),
+                "observer_instructions": (False, self.text(), ""),
+                "translations": (False, self.translations(("instructions", "observer_instructions")), {}),
                 "sections": (False, self.array, []),
                 "items": (False, self.array, []),
             },
@@ -474,7 +485,8 @@ class Reader:
             {
                 "key": (True, self.key(100), None),
                 "title": (False, self.text(), ""),
-                "translations": (False, self.translations(("title",)), {}),
+                "observer_title": (False, self.text(), ""),
+                "translations": (False, self.translations(("title", "observer_title")), {}),
             },
         )
 
@@ -494,13 +506,14 @@ class Reader:
                 "section": (False, self.key(100, blank=True), ""),
                 "type": (True, self.choice(validation.ITEM_TYPES), None),
                 "text": (True, self.text(blank=False), None),
+                "observer_text": (False, self.text(), ""),
                 "help_text": (False, self.text(), ""),
                 "required": (False, self.boolean, True),
                 "config": (False, self.obj, {}),
                 "unscored": (False, self.boolean, False),
                 "translations": (
                     False,
-                    self.translations(("text", "help_text", "min_label", "max_label")),
+                    self.translations(ITEM_TRANSLATABLE),
                     {},
                 ),
                 "options": (False, self.array, []),
@@ -521,7 +534,7 @@ class Reader:
 
     def item_config(self, item: dict, path: str) -> None:
         config = item["config"]
-        for label in ("min_label", "max_label"):
+        for label in ("min_label", "max_label", "observer_min_label", "observer_max_label"):
             if label in config and not isinstance(config[label], str):
                 self.error(f"{path}.{label}", "must be a string")
         if item["type"] == "multi_choice":
@@ -550,8 +563,9 @@ class Reader:
             {
                 "key": (True, self.key(50), None),
                 "label": (True, self.text(300, blank=False), None),
+                "observer_label": (False, self.text(300), ""),
                 "value": (False, self.number_or_null, None),
-                "translations": (False, self.translations(("label",)), {}),
+                "translations": (False, self.translations(("label", "observer_label")), {}),
             },
         )
 

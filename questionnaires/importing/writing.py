@@ -271,10 +271,14 @@ def _bank_content(bank: QuestionBankItem) -> tuple:
     return (
         bank.question_type,
         bank.text,
+        bank.observer_text,
         bank.help_text,
         bank.config or {},
         bank.translations or {},
-        [(o.key, o.label, canonical_number(o.value), o.translations or {}) for o in bank.options.all()],
+        [
+            (o.key, o.label, o.observer_label, canonical_number(o.value), o.translations or {})
+            for o in bank.options.all()
+        ],
     )
 
 
@@ -282,10 +286,11 @@ def _doc_bank_content(item: dict) -> tuple:
     return (
         item["type"],
         item["text"],
+        item["observer_text"],
         item["help_text"],
         item["config"],
         item["translations"],
-        [(o["key"], o["label"], o["value"], o["translations"]) for o in item["options"]],
+        [(o["key"], o["label"], o["observer_label"], o["value"], o["translations"]) for o in item["options"]],
     )
 
 
@@ -301,6 +306,7 @@ def _write_version(doc: dict, questionnaire: Questionnaire, model: AnalysisModel
         version=doc["version"],
         analysis_model=model,
         instructions=doc["instructions"],
+        observer_instructions=doc["observer_instructions"],
         sections=doc["sections"],
         metadata=doc["metadata"],
         translations=doc["translations"],
@@ -325,6 +331,7 @@ def _write_version(doc: dict, questionnaire: Questionnaire, model: AnalysisModel
                 key=key,
                 question_type=item["type"],
                 text=item["text"],
+                observer_text=item["observer_text"],
                 help_text=item["help_text"],
                 config=item["config"],
                 translations=item["translations"],
@@ -339,6 +346,7 @@ def _write_version(doc: dict, questionnaire: Questionnaire, model: AnalysisModel
                 bank_item=bank,
                 key=o["key"],
                 label=o["label"],
+                observer_label=o["observer_label"],
                 value=o["value"],
                 sort_order=index,
                 translations=o["translations"],

@@ -49,12 +49,39 @@ IPIP_INSTRUCTIONS_DE = (
     "gibt keine richtigen oder falschen Antworten."
 )
 
+# Observer forms (IPIP's observer convention: third person, no pronoun; "their" for possessives),
+# for survey responders who describe someone else. {name} stands for that person.
+IPIP_OBSERVER_INSTRUCTIONS = (
+    "On the following pages you will find short phrases describing people's behaviour. For each "
+    "one, choose how accurately it describes {name}. Describe {name} as they generally are now, not "
+    "as you wish they were, and as you honestly see them compared with other people of roughly "
+    "their age. There are no right or wrong answers."
+)
+IPIP_OBSERVER_INSTRUCTIONS_DE = (
+    "Auf den folgenden Seiten finden Sie kurze Aussagen, die das Verhalten von Menschen "
+    "beschreiben. Geben Sie bei jeder Aussage an, wie zutreffend sie {name} beschreibt. Beschreiben "
+    "Sie {name} so, wie {name} im Allgemeinen jetzt ist – nicht so, wie Sie {name} gern hätten –, "
+    "und so, wie Sie {name} ehrlich im Vergleich mit anderen Menschen etwa gleichen Alters sehen. "
+    "Es gibt keine richtigen oder falschen Antworten."
+)
+VERSION_2_CHANGES = (
+    "Version 2 adds observer wording (third-person texts for survey responders describing someone "
+    "else); the items, their order, keys and scoring are those of version 1."
+)
+IPIP_SECTION = {
+    "key": "main",
+    "title": "About you",
+    "observer_title": "About {name}",
+    "translations": {"de": {"title": "Über Sie", "observer_title": "Über {name}"}},
+}
+
 
 def ipip_options(with_de: bool = True) -> list[dict[str, Any]]:
     return [
         {
             "key": key,
             "label": label,
+            "observer_label": "",
             "value": value,
             "translations": {"de": {"label": label_de}} if with_de else {},
         }
@@ -1063,8 +1090,134 @@ NEO_TRAITS = {
 }
 
 
+# Observer forms of the 120 items, in order (English only, like the items themselves).
+NEO_120_OBSERVER = [
+    "Worries about things.",
+    "Makes friends easily.",
+    "Has a vivid imagination.",
+    "Trusts others.",
+    "Completes tasks successfully.",
+    "Gets angry easily.",
+    "Loves large parties.",
+    "Believes in the importance of art.",
+    "Uses others for their own ends.",
+    "Likes to tidy up.",
+    "Often feels blue.",
+    "Takes charge.",
+    "Experiences their emotions intensely.",
+    "Loves to help others.",
+    "Keeps their promises.",
+    "Finds it difficult to approach others.",
+    "Is always busy.",
+    "Prefers variety to routine.",
+    "Loves a good fight.",
+    "Works hard.",
+    "Goes on binges.",
+    "Loves excitement.",
+    "Loves to read challenging material.",
+    "Believes that they are better than others.",
+    "Is always prepared.",
+    "Panics easily.",
+    "Radiates joy.",
+    "Tends to vote for liberal political candidates.",
+    "Sympathizes with the homeless.",
+    "Jumps into things without thinking.",
+    "Fears for the worst.",
+    "Feels comfortable around people.",
+    "Enjoys wild flights of fantasy.",
+    "Believes that others have good intentions.",
+    "Excels in what they do.",
+    "Gets irritated easily.",
+    "Talks to a lot of different people at parties.",
+    "Sees beauty in things that others might not notice.",
+    "Cheats to get ahead.",
+    "Often forgets to put things back in their proper place.",
+    "Dislikes themselves.",
+    "Tries to lead others.",
+    "Feels others' emotions.",
+    "Is concerned about others.",
+    "Tells the truth.",
+    "Is afraid to draw attention to themselves.",
+    "Is always on the go.",
+    "Prefers to stick with things that they know.",
+    "Yells at people.",
+    "Does more than what's expected of them.",
+    "Rarely overindulges.",
+    "Seeks adventure.",
+    "Avoids philosophical discussions.",
+    "Thinks highly of themselves.",
+    "Carries out their plans.",
+    "Becomes overwhelmed by events.",
+    "Has a lot of fun.",
+    "Believes that there is no absolute right or wrong.",
+    "Feels sympathy for those who are worse off than themselves.",
+    "Makes rash decisions.",
+    "Is afraid of many things.",
+    "Avoids contacts with others.",
+    "Loves to daydream.",
+    "Trusts what people say.",
+    "Handles tasks smoothly.",
+    "Loses their temper.",
+    "Prefers to be alone.",
+    "Does not like poetry.",
+    "Takes advantage of others.",
+    "Leaves a mess in their room.",
+    "Is often down in the dumps.",
+    "Takes control of things.",
+    "Rarely notices their emotional reactions.",
+    "Is indifferent to the feelings of others.",
+    "Breaks rules.",
+    "Only feels comfortable with friends.",
+    "Does a lot in their spare time.",
+    "Dislikes changes.",
+    "Insults people.",
+    "Does just enough work to get by.",
+    "Easily resists temptations.",
+    "Enjoys being reckless.",
+    "Has difficulty understanding abstract ideas.",
+    "Has a high opinion of themselves.",
+    "Wastes their time.",
+    "Feels that they are unable to deal with things.",
+    "Loves life.",
+    "Tends to vote for conservative political candidates.",
+    "Is not interested in other people's problems.",
+    "Rushes into things.",
+    "Gets stressed out easily.",
+    "Keeps others at a distance.",
+    "Likes to get lost in thought.",
+    "Distrusts people.",
+    "Knows how to get things done.",
+    "Is not easily annoyed.",
+    "Avoids crowds.",
+    "Does not enjoy going to art museums.",
+    "Obstructs others' plans.",
+    "Leaves their belongings around.",
+    "Feels comfortable with themselves.",
+    "Waits for others to lead the way.",
+    "Doesn't understand people who get emotional.",
+    "Takes no time for others.",
+    "Breaks their promises.",
+    "Is not bothered by difficult social situations.",
+    "Likes to take it easy.",
+    "Is attached to conventional ways.",
+    "Gets back at others.",
+    "Puts little time and effort into their work.",
+    "Is able to control their cravings.",
+    "Acts wild and crazy.",
+    "Is not interested in theoretical discussions.",
+    "Boasts about their virtues.",
+    "Has difficulty starting tasks.",
+    "Remains calm under pressure.",
+    "Looks at the bright side of life.",
+    "Believes that we should be tough on crime.",
+    "Tries not to think about the needy.",
+    "Acts without thinking.",
+]
+
+
 def build_ipip_neo_120() -> dict[str, Any]:
     items = NEO_120_ITEMS
+    assert len(NEO_120_OBSERVER) == 120 and all(text.endswith(".") for text in NEO_120_OBSERVER)
     # Published structure: 120 items, cycling N1 E1 O1 A1 C1 N2 ... C6; 4 items per facet; 55 minus-keyed.
     assert len(items) == 120, len(items)
     for number, (facet, sign, text) in enumerate(items, start=1):
@@ -1115,6 +1268,7 @@ def build_ipip_neo_120() -> dict[str, Any]:
             "section": "main",
             "type": "single_choice",
             "text": text,
+            "observer_text": NEO_120_OBSERVER[number - 1],
             "help_text": "",
             "required": True,
             "config": {},
@@ -1178,8 +1332,10 @@ def build_ipip_neo_120() -> dict[str, Any]:
             },
         },
         "version": {
-            "version": 1,
+            # v2 adds observer wording for survey responders; items, keys and scoring are v1's.
+            "version": 2,
             "metadata": {
+                "changes": VERSION_2_CHANGES,
                 "source": (
                     "Johnson, J. A. (2014). Measuring thirty facets of the Five Factor Model with a 120-item "
                     "public domain inventory: Development of the IPIP-NEO-120. Journal of Research in "
@@ -1190,10 +1346,14 @@ def build_ipip_neo_120() -> dict[str, Any]:
                 "item_locales": ["en"],
             },
             "instructions": IPIP_INSTRUCTIONS,
-            "translations": {"de": {"instructions": IPIP_INSTRUCTIONS_DE}},
-            "sections": [
-                {"key": "main", "title": "About you", "translations": {"de": {"title": "Über Sie"}}}
-            ],
+            "observer_instructions": IPIP_OBSERVER_INSTRUCTIONS,
+            "translations": {
+                "de": {
+                    "instructions": IPIP_INSTRUCTIONS_DE,
+                    "observer_instructions": IPIP_OBSERVER_INSTRUCTIONS_DE,
+                }
+            },
+            "sections": [IPIP_SECTION],
             "items": version_items,
         },
     }
@@ -1406,8 +1566,67 @@ IPIP_50_TRAITS = {
 }
 
 
+# Observer forms of the 50 items, in order: (English, German).
+IPIP_50_OBSERVER = [
+    ("Is the life of the party.", "Ist die Stimmungskanone auf Partys."),
+    ("Feels little concern for others.", "Empfindet wenig Anteilnahme für andere."),
+    ("Is always prepared.", "Ist immer gut vorbereitet."),
+    ("Gets stressed out easily.", "Gerät leicht in Stress."),
+    ("Has a rich vocabulary.", "Hat einen großen Wortschatz."),
+    ("Doesn't talk a lot.", "Redet nicht viel."),
+    ("Is interested in people.", "Interessiert sich für Menschen."),
+    ("Leaves their belongings around.", "Lässt die eigenen Sachen herumliegen."),
+    ("Is relaxed most of the time.", "Ist meistens entspannt."),
+    ("Has difficulty understanding abstract ideas.", "Hat Schwierigkeiten, abstrakte Gedanken zu verstehen."),
+    ("Feels comfortable around people.", "Fühlt sich unter Menschen wohl."),
+    ("Insults people.", "Beleidigt andere."),
+    ("Pays attention to details.", "Achtet auf Details."),
+    ("Worries about things.", "Macht sich viele Sorgen."),
+    ("Has a vivid imagination.", "Hat eine lebhafte Fantasie."),
+    ("Keeps in the background.", "Hält sich im Hintergrund."),
+    ("Sympathizes with others' feelings.", "Hat Verständnis für die Gefühle anderer."),
+    ("Makes a mess of things.", "Bringt Dinge durcheinander."),
+    ("Seldom feels blue.", "Ist selten niedergeschlagen."),
+    ("Is not interested in abstract ideas.", "Interessiert sich nicht für abstrakte Ideen."),
+    ("Starts conversations.", "Fängt Gespräche an."),
+    ("Is not interested in other people's problems.", "Interessiert sich nicht für die Probleme anderer."),
+    ("Gets chores done right away.", "Erledigt anstehende Arbeiten sofort."),
+    ("Is easily disturbed.", "Ist leicht aus der Ruhe zu bringen."),
+    ("Has excellent ideas.", "Hat ausgezeichnete Ideen."),
+    ("Has little to say.", "Hat wenig zu sagen."),
+    ("Has a soft heart.", "Hat ein weiches Herz."),
+    (
+        "Often forgets to put things back in their proper place.",
+        "Vergisst oft, Dinge an ihren Platz zurückzulegen.",
+    ),
+    ("Gets upset easily.", "Regt sich leicht auf."),
+    ("Does not have a good imagination.", "Hat keine gute Vorstellungskraft."),
+    ("Talks to a lot of different people at parties.", "Redet auf Partys mit vielen verschiedenen Leuten."),
+    ("Is not really interested in others.", "Interessiert sich nicht wirklich für andere."),
+    ("Likes order.", "Mag Ordnung."),
+    ("Changes their mood a lot.", "Wechselt oft die Stimmung."),
+    ("Is quick to understand things.", "Versteht Dinge schnell."),
+    ("Doesn't like to draw attention to themselves.", "Zieht ungern die Aufmerksamkeit auf sich."),
+    ("Takes time out for others.", "Nimmt sich Zeit für andere."),
+    ("Shirks their duties.", "Drückt sich vor den eigenen Pflichten."),
+    ("Has frequent mood swings.", "Hat häufig Stimmungsschwankungen."),
+    ("Uses difficult words.", "Verwendet schwierige Wörter."),
+    ("Doesn't mind being the center of attention.", "Hat nichts dagegen, im Mittelpunkt zu stehen."),
+    ("Feels others' emotions.", "Spürt die Gefühle anderer."),
+    ("Follows a schedule.", "Hält sich an einen Zeitplan."),
+    ("Gets irritated easily.", "Wird leicht gereizt."),
+    ("Spends time reflecting on things.", "Nimmt sich Zeit, über Dinge nachzudenken."),
+    ("Is quiet around strangers.", "Ist in Gegenwart von Fremden still."),
+    ("Makes people feel at ease.", "Sorgt dafür, dass sich andere wohlfühlen."),
+    ("Is exacting in their work.", "Ist bei der Arbeit sehr genau."),
+    ("Often feels blue.", "Ist oft niedergeschlagen."),
+    ("Is full of ideas.", "Steckt voller Ideen."),
+]
+
+
 def build_ipip_50() -> dict[str, Any]:
     items = IPIP_50_ITEMS
+    assert len(IPIP_50_OBSERVER) == 50
     assert len(items) == 50, len(items)
     for number, (factor, sign, text, text_de) in enumerate(items, start=1):
         assert factor == (number - 1) % 5 + 1, (number, factor)
@@ -1438,11 +1657,14 @@ def build_ipip_50() -> dict[str, Any]:
             "section": "main",
             "type": "single_choice",
             "text": text,
+            "observer_text": IPIP_50_OBSERVER[number - 1][0],
             "help_text": "",
             "required": True,
             "config": {},
             "unscored": False,
-            "translations": {"de": {"text": text_de, "help_text": ""}},
+            "translations": {
+                "de": {"text": text_de, "observer_text": IPIP_50_OBSERVER[number - 1][1], "help_text": ""}
+            },
             "options": ipip_options(),
             "mappings": [linear(IPIP_50_FACTORS[factor], reverse=sign == "-")],
             "branch": [],
@@ -1504,8 +1726,10 @@ def build_ipip_50() -> dict[str, Any]:
             },
         },
         "version": {
-            "version": 1,
+            # v2 adds observer wording for survey responders; items, keys and scoring are v1's.
+            "version": 2,
             "metadata": {
+                "changes": VERSION_2_CHANGES,
                 "source": (
                     "Goldberg, L. R. (1992). The development of markers for the Big-Five factor structure. "
                     "Psychological Assessment, 4(1), 26–42. https://doi.org/10.1037/1040-3590.4.1.26 — "
@@ -1517,10 +1741,14 @@ def build_ipip_50() -> dict[str, Any]:
                 "translation_note": "German item texts translated for Personai; not a validated translation.",
             },
             "instructions": IPIP_INSTRUCTIONS,
-            "translations": {"de": {"instructions": IPIP_INSTRUCTIONS_DE}},
-            "sections": [
-                {"key": "main", "title": "About you", "translations": {"de": {"title": "Über Sie"}}}
-            ],
+            "observer_instructions": IPIP_OBSERVER_INSTRUCTIONS,
+            "translations": {
+                "de": {
+                    "instructions": IPIP_INSTRUCTIONS_DE,
+                    "observer_instructions": IPIP_OBSERVER_INSTRUCTIONS_DE,
+                }
+            },
+            "sections": [IPIP_SECTION],
             "items": version_items,
         },
     }
@@ -1864,6 +2092,211 @@ DISC_ENERGISERS = [
     ("quality", "c", ("Getting the details exactly right", "Die Details genau richtig hinbekommen")),
 ]
 
+# Observer forms of the DISC texts, for survey responders describing someone else; {name} is that
+# person. Per item: its text, and where the self text speaks of "you", option labels and scale
+# labels, each (English, German). Options that read the same for an observer are left out.
+DISC_OBSERVER: dict[str, dict[str, Any]] = {
+    "meeting-stalls": {
+        "text": (
+            "A team meeting has stalled and nothing is moving. {name} usually…",
+            "Eine Teambesprechung ist ins Stocken geraten, nichts geht voran. {name}…",
+        ),
+        "options": {
+            "a": (
+                "proposes a decision and pushes things forward.",
+                "schlägt eine Entscheidung vor und treibt die Sache voran.",
+            ),
+            "b": (
+                "lightens the mood and gets people talking again.",
+                "lockert die Stimmung auf und bringt das Gespräch wieder in Gang.",
+            ),
+            "c": (
+                "checks that everyone has had a chance to be heard.",
+                "achtet darauf, dass alle zu Wort gekommen sind.",
+            ),
+            "d": (
+                "asks which facts are still missing before anyone decides.",
+                "fragt, welche Fakten noch fehlen, bevor entschieden wird.",
+            ),
+        },
+    },
+    "new-project": {
+        "text": (
+            "{name} is handed a new project with very few instructions. Their first move is to…",
+            "{name} bekommt ein neues Projekt mit sehr wenigen Vorgaben. Als Erstes…",
+        ),
+        "options": {
+            "a": (
+                "gather the details and draft a careful plan.",
+                "sammelt {name} die Einzelheiten und entwirft einen sorgfältigen Plan.",
+            ),
+            "b": (
+                "set an ambitious goal and get started straight away.",
+                "setzt sich {name} ein ehrgeiziges Ziel und legt sofort los.",
+            ),
+            "c": (
+                "talk it through with people who might get excited about it.",
+                "spricht {name} mit Leuten darüber, die sich dafür begeistern könnten.",
+            ),
+            "d": (
+                "find out who is affected and how to keep things running smoothly.",
+                "klärt {name}, wer betroffen ist und wie alles reibungslos weiterlaufen kann.",
+            ),
+        },
+    },
+    "disagreement": {
+        "text": (
+            "A colleague openly disagrees with {name} in front of others. {name} tends to…",
+            "Eine Kollegin oder ein Kollege widerspricht {name} vor anderen. {name}…",
+        ),
+        "options": {
+            "a": (
+                "stay calm and look for a compromise that keeps the peace.",
+                "bleibt ruhig und sucht einen Kompromiss, der den Frieden wahrt.",
+            ),
+            "b": (
+                "go back to the evidence to see what is actually right.",
+                "schaut sich die Belege an, um zu sehen, was tatsächlich stimmt.",
+            ),
+            "c": (
+                "make their case firmly and hold their ground.",
+                "vertritt den eigenen Standpunkt bestimmt und bleibt dabei.",
+            ),
+            "d": (
+                "use humour and warmth to find common ground.",
+                "findet mit Humor und Herzlichkeit eine gemeinsame Basis.",
+            ),
+        },
+    },
+    "deadline-moved": {
+        "text": (
+            "A deadline is suddenly brought forward by a week. {name}…",
+            "Eine Frist wird plötzlich um eine Woche vorgezogen. {name}…",
+        ),
+        "options": {
+            "a": ("rallies people and keeps spirits up.", "motiviert alle und sorgt für gute Stimmung."),
+            "b": (
+                "steadies the team and protects the routines that work.",
+                "gibt dem Team Halt und bewahrt die Abläufe, die funktionieren.",
+            ),
+            "c": (
+                "works out exactly what can still be done to a good standard.",
+                "ermittelt genau, was sich noch in guter Qualität schaffen lässt.",
+            ),
+            "d": (
+                "takes charge and reassigns the work.",
+                "übernimmt die Führung und verteilt die Arbeit neu.",
+            ),
+        },
+    },
+    "giving-feedback": {
+        "text": (
+            "When {name} gives someone feedback on their work, {name} is most likely to be…",
+            "Wenn {name} jemandem eine Rückmeldung zur Arbeit gibt, ist {name} am ehesten…",
+        ),
+        "options": {
+            "a": ("direct: gets straight to the point.", "direkt: kommt gleich auf den Punkt."),
+            "b": (
+                "precise: names specific details and examples.",
+                "präzise: nennt konkrete Details und Beispiele.",
+            ),
+            "c": (
+                "encouraging: focuses on what could be exciting next.",
+                "ermutigend: betont, was als Nächstes spannend sein könnte.",
+            ),
+            "d": (
+                "gentle: makes sure the person feels supported.",
+                "behutsam: sorgt dafür, dass sich die Person unterstützt fühlt.",
+            ),
+        },
+    },
+    "step-in": {
+        "text": (
+            "When a group has no clear leader, does {name} usually step in and organise things?",
+            "Wenn eine Gruppe keine klare Leitung hat: Übernimmt {name} dann meist selbst die Organisation?",
+        )
+    },
+    "speak-to-group": {
+        "text": (
+            "Does {name} enjoy being the one who presents or speaks in front of a group?",
+            "Steht {name} gern vor einer Gruppe, um etwas vorzustellen oder das Wort zu ergreifen?",
+        )
+    },
+    "prefer-routine": {
+        "text": (
+            "Does {name} prefer a predictable routine to frequent change?",
+            "Ist {name} ein vorhersehbarer Ablauf lieber als häufige Veränderungen?",
+        )
+    },
+    "double-check": {
+        "text": (
+            "Does {name} usually double-check their work before handing it over?",
+            "Prüft {name} die eigene Arbeit meist noch einmal, bevor sie abgegeben wird?",
+        )
+    },
+    "decision-speed": {
+        "text": (
+            "How quickly does {name} like to make decisions?",
+            "Wie schnell trifft {name} Entscheidungen am liebsten?",
+        )
+    },
+    "people-energy": {
+        "text": (
+            "How much does talking with lots of different people energise {name}?",
+            "Wie viel Energie gibt es {name}, mit vielen verschiedenen Menschen zu sprechen?",
+        )
+    },
+    "stability-need": {
+        "text": (
+            "How important is a stable, predictable working environment to {name}?",
+            "Wie wichtig ist {name} ein stabiles, vorhersehbares Arbeitsumfeld?",
+        )
+    },
+    "work-rhythm": {
+        "text": (
+            "Which working rhythm suits {name} best?",
+            "Welcher Arbeitsrhythmus passt am besten zu {name}?",
+        )
+    },
+    "leads-team": {
+        "text": (
+            "Does {name} currently lead a team or group – at work, as a volunteer or anywhere else?",
+            "Leitet {name} zurzeit ein Team oder eine Gruppe – im Beruf, im Ehrenamt oder anderswo?",
+        )
+    },
+    "lead-decisions": {
+        "text": (
+            "When {name} leads, how does {name} usually reach decisions?",
+            "Wie kommt {name} als Leitung meist zu Entscheidungen?",
+        ),
+        "max_label": ("{name} decides, then explains", "{name} entscheidet und erklärt es dann"),
+    },
+    "energisers": {"text": ("Which of these energise {name}?", "Was davon gibt {name} Energie?")},
+    "anything-else": {
+        "text": (
+            "Anything else about how {name} works?",
+            "Möchten Sie noch etwas zur Arbeitsweise von {name} ergänzen?",
+        )
+    },
+}
+
+
+def with_observer_texts(item: dict[str, Any]) -> dict[str, Any]:
+    """The item with its observer texts from DISC_OBSERVER (every item has at least a text)."""
+    observer = DISC_OBSERVER[item["key"]]
+    item["observer_text"], item["translations"]["de"]["observer_text"] = observer["text"]
+    for option in item["options"]:
+        if option["key"] in observer.get("options", {}):
+            label, label_de = observer["options"][option["key"]]
+            option["observer_label"] = label
+            option["translations"]["de"]["observer_label"] = label_de
+    for name in ("min_label", "max_label"):
+        if name in observer:
+            item["config"][f"observer_{name}"], item["translations"]["de"][f"observer_{name}"] = observer[
+                name
+            ]
+    return item
+
 
 def disc_item(
     key: str,
@@ -1889,6 +2322,7 @@ def disc_item(
         "section": section,
         "type": item_type,
         "text": text[0],
+        "observer_text": "",
         "help_text": help_text[0],
         "required": required,
         "config": config or {},
@@ -1901,7 +2335,13 @@ def disc_item(
 
 
 def choice_option(key: str, value: int, label: tuple[str, str]) -> dict[str, Any]:
-    return {"key": key, "label": label[0], "value": value, "translations": {"de": {"label": label[1]}}}
+    return {
+        "key": key,
+        "label": label[0],
+        "observer_label": "",
+        "value": value,
+        "translations": {"de": {"label": label[1]}},
+    }
 
 
 def scale(low: tuple[str, str], high: tuple[str, str]) -> tuple[dict[str, Any], tuple[str, str]]:
@@ -2113,6 +2553,8 @@ def build_disc() -> dict[str, Any]:
         ),
     ]
 
+    assert set(DISC_OBSERVER) == {item["key"] for item in items}
+    items = [with_observer_texts(item) for item in items]
     styles = list(DISC_TRAITS)
     ranges = {style: possible_raw_range(items, style) for style in styles}
     dimensions = [
@@ -2215,8 +2657,10 @@ def build_disc() -> dict[str, Any]:
             },
         },
         "version": {
-            "version": 1,
+            # v2 adds observer wording for survey responders; items, keys and scoring are v1's.
+            "version": 2,
             "metadata": {
+                "changes": VERSION_2_CHANGES,
                 "source": (
                     "Original items written for Personai in the tradition of Marston's DISC model "
                     "(Marston, W. M., 1928, Emotions of Normal People). No text is taken from any "
@@ -2231,6 +2675,12 @@ def build_disc() -> dict[str, Any]:
                 "are no right or wrong answers, and every style has its strengths. Answer as you usually "
                 "behave at work or in a group, not as you think you should."
             ),
+            "observer_instructions": (
+                "This questionnaire looks at how {name} tends to work with other people. It is not a test: "
+                "there are no right or wrong answers, and every style has its strengths. Answer as {name} "
+                "usually behaves at work or in a group, as you have experienced it – not as you think "
+                "{name} should behave."
+            ),
             "translations": {
                 "de": {
                     "instructions": (
@@ -2241,24 +2691,41 @@ def build_disc() -> dict[str, Any]:
                         "oder "
                         "in einer Gruppe gewöhnlich verhalten – nicht so, wie Sie meinen, dass Sie sich "
                         "verhalten sollten."
-                    )
+                    ),
+                    "observer_instructions": (
+                        "Dieser Fragebogen beschäftigt sich damit, wie {name} mit anderen Menschen "
+                        "zusammenarbeitet. Es ist kein Test: Es gibt keine richtigen oder falschen Antworten, "
+                        "und jeder Stil hat seine Stärken. Antworten Sie so, wie sich {name} nach Ihrer "
+                        "Erfahrung bei der Arbeit oder in einer Gruppe gewöhnlich verhält – nicht so, wie sich "
+                        "{name} Ihrer Meinung nach verhalten sollte."
+                    ),
                 }
             },
             "sections": [
                 {
                     "key": "situations",
                     "title": "Everyday situations",
+                    "observer_title": "",
                     "translations": {"de": {"title": "Alltägliche Situationen"}},
                 },
                 {
                     "key": "preferences",
                     "title": "Your preferences",
-                    "translations": {"de": {"title": "Ihre Vorlieben"}},
+                    "observer_title": "{name}'s preferences",
+                    "translations": {
+                        "de": {"title": "Ihre Vorlieben", "observer_title": "Vorlieben von {name}"}
+                    },
                 },
                 {
                     "key": "leading",
                     "title": "Leading and what energises you",
-                    "translations": {"de": {"title": "Führung und was Ihnen Energie gibt"}},
+                    "observer_title": "Leading and what energises {name}",
+                    "translations": {
+                        "de": {
+                            "title": "Führung und was Ihnen Energie gibt",
+                            "observer_title": "Führung und was {name} Energie gibt",
+                        }
+                    },
                 },
             ],
             "items": items,
@@ -2379,13 +2846,22 @@ REQUIRED = {
     },
     "composite": {"slug", "name", "description", "kind", "dimensions", "weights", "translations"},
     "questionnaire": {"slug", "title", "description", "default_locale", "translations"},
-    "version": {"version", "metadata", "instructions", "translations", "sections", "items"},
-    "section": {"key", "title", "translations"},
+    "version": {
+        "version",
+        "metadata",
+        "instructions",
+        "observer_instructions",
+        "translations",
+        "sections",
+        "items",
+    },
+    "section": {"key", "title", "observer_title", "translations"},
     "item": {
         "key",
         "section",
         "type",
         "text",
+        "observer_text",
         "help_text",
         "required",
         "config",
@@ -2395,7 +2871,7 @@ REQUIRED = {
         "mappings",
         "branch",
     },
-    "option": {"key", "label", "value", "translations"},
+    "option": {"key", "label", "observer_label", "value", "translations"},
     "mapping": {"dimension", "option", "rule", "params", "effective_from", "effective_to"},
 }
 # Text fields a translation may carry, per object (as questionnaires/importing.py accepts them).
@@ -2405,10 +2881,18 @@ TRANSLATABLE = {
     "dimension": {"name", "description"},
     "threshold": {"label", "narrative"},
     "questionnaire": {"title", "description"},
-    "version": {"instructions"},
-    "section": {"title"},
-    "item": {"text", "help_text", "min_label", "max_label"},
-    "option": {"label"},
+    "version": {"instructions", "observer_instructions"},
+    "section": {"title", "observer_title"},
+    "item": {
+        "text",
+        "observer_text",
+        "help_text",
+        "min_label",
+        "max_label",
+        "observer_min_label",
+        "observer_max_label",
+    },
+    "option": {"label", "observer_label"},
 }
 
 
@@ -2578,7 +3062,9 @@ def validate(
         errors.append("$.version.version: expected a positive integer")
     if not isinstance(version["metadata"], dict) or not version["metadata"].get("source"):
         errors.append("$.version.metadata: needs a source")
-    translations(version, "version", "$.version", {"instructions"})
+    translations(version, "version", "$.version", {"instructions", "observer_instructions"})
+    if not version["observer_instructions"]:
+        errors.append("$.version.observer_instructions: empty (built-in instruments ship observer texts)")
     sections = version["sections"]
     section_keys = [s.get("key") for s in sections]
     if len(set(section_keys)) != len(section_keys) or not sections:
@@ -2587,7 +3073,7 @@ def validate(
         path = f"$.version.sections[{n}]"
         if need(section, "section", path):
             key_ok(section["key"], f"{path}.key")
-            translations(section, "section", path, {"title"})
+            translations(section, "section", path, {"title", "observer_title"})
 
     seen: list[str] = []
     used_sections: list[str] = []
@@ -2610,9 +3096,11 @@ def validate(
             continue
         if not item["text"]:
             errors.append(f"{path}.text: empty")
-        translations(item, "item", path, {"text", "help_text"}, partial=False)
+        if not item["observer_text"]:
+            errors.append(f"{path}.observer_text: empty (built-in instruments ship observer texts)")
+        translations(item, "item", path, {"text", "observer_text", "help_text"}, partial=False)
         for locale in full_locales if kind == "scalar" else ():
-            for name in ("min_label", "max_label"):
+            for name in ("min_label", "max_label", "observer_min_label", "observer_max_label"):
                 if item["config"].get(name) and not item["translations"].get(locale, {}).get(name):
                     errors.append(f"{path}.translations: no {locale!r} text for {name!r}")
         config = item["config"]
@@ -2642,7 +3130,7 @@ def validate(
                 key_ok(option["key"], f"{opath}.key")
                 if not _is_number(option["value"]):
                     errors.append(f"{opath}.value: expected a number")
-                translations(option, "option", opath, {"label"})
+                translations(option, "option", opath, {"label", "observer_label"})
         if item["unscored"] and item["mappings"]:
             errors.append(f"{path}: an unscored item has mappings")
         if not item["unscored"] and not item["mappings"]:

@@ -72,7 +72,7 @@ def test_the_share_link_tells_what_the_survey_is_and_whom_it_is_about(api_client
         "item_count": 7,
         "min_responses_to_show": 3,
         "is_open": True,
-        "questionnaire_url": "http://testserver/api/v1/questionnaires/api-check/?version=1",
+        "questionnaire_url": f"http://testserver/api/v1/s/{survey.share_token}/questionnaire/",
     }
 
 

@@ -126,7 +126,7 @@ def test_the_json_report_is_canonical_json_with_the_expected_keys(user, ipip):
     assert data["questionnaire"] == {
         "slug": "ipip-50",
         "title": "IPIP Big-Five-Faktormarker (50 Aussagen)",
-        "version": 1,
+        "version": 2,
     }
     assert data["run"] == str(run.pk) and data["score_version"] == run.score_version
     assert data["generated_at"] == run.finished_at.isoformat()  # when the run finished, not now

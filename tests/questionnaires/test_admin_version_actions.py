@@ -21,11 +21,13 @@ def _messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def test_the_publish_action_publishes_a_valid_draft(admin_client):
+def test_the_publish_action_publishes_a_valid_draft_once_confirmed(admin_client):
     draft = build_version()
 
     response = admin_client.post(
-        CHANGELIST, {"action": "publish_versions", "_selected_action": [draft.pk]}, follow=True
+        CHANGELIST,
+        {"action": "publish_versions", "_selected_action": [draft.pk], "confirm": "yes"},
+        follow=True,
     )
 
     draft.refresh_from_db()
@@ -33,12 +35,53 @@ def test_the_publish_action_publishes_a_valid_draft(admin_client):
     assert f"Published {draft}; it is now the active version." in _messages(response)
 
 
+def test_the_publish_action_asks_first_and_changes_nothing_until_confirmed(admin_client):
+    draft = build_version()
+
+    response = admin_client.post(CHANGELIST, {"action": "publish_versions", "_selected_action": [draft.pk]})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Publish?" in html
+    assert f"Yes, publish {draft}" in html
+    assert 'name="confirm" value="yes"' in html
+    draft.refresh_from_db()
+    assert draft.published_at is None
+
+
+def test_the_confirmation_lists_problems_and_offers_no_publish_button(admin_client):
+    draft = build_version(items=3)
+    draft.items.filter(key__in=["q1", "q2"]).update(section_key="nowhere")
+
+    html = admin_client.get(
+        reverse("admin:questionnaires_questionnaireversion_publish", args=[draft.pk])
+    ).content.decode()
+
+    assert "It cannot be published yet: 2 problems." in html
+    assert "Item q1 › section: unknown section" in html
+    assert "Yes, publish" not in html
+
+
+def test_the_confirmation_says_which_active_version_it_replaces(admin_client):
+    published = build_version(published=True)
+    draft = build_version(questionnaire=published.questionnaire, model=published.analysis_model, number=2)
+
+    html = admin_client.get(
+        reverse("admin:questionnaires_questionnaireversion_publish", args=[draft.pk])
+    ).content.decode()
+
+    assert f"Replaces <strong>{published}</strong> as the active version." in html
+    assert f"Yes, publish {draft}" in html
+
+
 def test_the_publish_action_shows_every_problem(admin_client):
     draft = build_version(items=3)
     draft.items.filter(key__in=["q1", "q2"]).update(section_key="nowhere")
 
     response = admin_client.post(
-        CHANGELIST, {"action": "publish_versions", "_selected_action": [draft.pk]}, follow=True
+        CHANGELIST,
+        {"action": "publish_versions", "_selected_action": [draft.pk], "confirm": "yes"},
+        follow=True,
     )
 
     errors = [m for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
@@ -84,10 +127,27 @@ def test_the_change_page_publishes_a_draft(admin_client):
     assert draft.is_active
 
 
-def test_publish_and_new_draft_need_post(admin_client):
+def test_publishing_from_the_change_page_goes_through_the_confirmation(admin_client):
     draft = build_version()
+    url = reverse("admin:questionnaires_questionnaireversion_publish", args=[draft.pk])
+    change = admin_client.get(reverse("admin:questionnaires_questionnaireversion_change", args=[draft.pk]))
+    assert f'href="{url}"' in change.content.decode()
 
-    response = admin_client.get(reverse("admin:questionnaires_questionnaireversion_publish", args=[draft.pk]))
+    confirmation = admin_client.get(url)
+    draft.refresh_from_db()
+    assert confirmation.status_code == 200 and draft.published_at is None
+
+    admin_client.post(url, {"confirm": "yes"})
+    draft.refresh_from_db()
+    assert draft.is_active
+
+
+def test_new_draft_needs_post(admin_client):
+    published = build_version(published=True)
+
+    response = admin_client.get(
+        reverse("admin:questionnaires_questionnaireversion_new_draft", args=[published.pk])
+    )
 
     assert response.status_code == 405
 

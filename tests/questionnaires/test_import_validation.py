@@ -179,7 +179,8 @@ def test_translations_only_hold_translatable_fields(document):
 
     assert _errors(document) == [
         "$.version.items[0].translations.de.key: cannot be translated here "
-        "(translatable: text, help_text, min_label, max_label)"
+        "(translatable: text, observer_text, help_text, min_label, max_label, observer_min_label, "
+        "observer_max_label)"
     ]
 
 

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from questionnaires.importing import import_document
@@ -80,3 +82,38 @@ def test_signed_in_non_staff_users_cannot_preview(client):
 
 def test_an_unknown_version_is_a_404(admin_client):
     assert admin_client.get("/admin/questionnaires/questionnaireversion/999999/preview/").status_code == 404
+
+
+def test_the_preview_draws_questions_with_the_take_pages_widgets(admin_client, document):
+    version = import_document(document).version
+
+    html = admin_client.get(_url(version)).content.decode()
+
+    assert 'class="scale points-' in html  # a 0–10 scalar is a row of points, not a slider
+    assert "choices-likert" in html  # a rating scale sits side by side
+    assert '<fieldset class="preview-questions" disabled>' in html
+    assert 'type="range"' not in html
+
+
+def test_the_preview_shows_what_observers_read(admin_client, document):
+    document["version"]["items"][0]["observer_text"] = "{name} makes friends easily."
+    version = import_document(document).version
+
+    respondent = admin_client.get(_url(version)).content.decode()
+    observer = admin_client.get(_url(version), {"as": "observer"}).content.decode()
+
+    assert "Alex makes friends easily." in observer
+    assert "Make friends easily." not in observer
+    assert "Make friends easily." in respondent
+    assert "?lang=en&amp;as=observer" in respondent
+
+
+def test_the_preview_costs_the_same_for_2_and_12_questions(admin_client):
+    counts = []
+    for items in (2, 12):
+        version = build_version(items=items)
+        with CaptureQueriesContext(connection) as context:
+            assert admin_client.get(_url(version)).status_code == 200
+        counts.append(len(context.captured_queries))
+
+    assert counts[0] == counts[1], counts
