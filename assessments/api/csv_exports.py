@@ -110,10 +110,12 @@ class SurveyExportApi(CsvExportApi):
     def get(self, request: Request, survey_id: UUID):
         survey = _survey_for_user(request.user, survey_id, staff_sees_all=True)
         min_n = survey_exports.threshold(survey)
-        if survey.response_count < min_n:
+        independent = selectors.survey_independent_count(survey)
+        if independent < min_n:
+            not_counted = " (likely duplicates not counted)" if survey.duplicate_count else ""
             raise PermissionDenied(
-                f"This survey has {survey.response_count} response(s). To protect responders' anonymity, "
-                f"its answers can be exported once at least {min_n} people responded."
+                f"This survey has {independent} response(s){not_counted}. To protect responders' "
+                f"anonymity, its answers can be exported once at least {min_n} people responded."
             )
         response = StreamingHttpResponse(
             exports.stream_rows(survey_exports.survey_aggregate_rows(survey)),
