@@ -10,10 +10,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.verification import VerifiedEmailWhenMandatory
 from assessments import selectors, services
 from assessments import serializers as out
 from assessments.api.common import (
@@ -48,7 +50,14 @@ def _survey(request: Request, survey: Survey) -> dict:
 # --------------------------------------------------------------------------- surveys
 
 
-class SurveyListCreateApi(APIView):
+class SurveyApi(APIView):
+    """Every survey endpoint of the owner: signed in, and with a confirmed address when
+    verification is mandatory."""
+
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
+
+class SurveyListCreateApi(SurveyApi):
     pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
@@ -94,7 +103,7 @@ class SurveyListCreateApi(APIView):
         return Response(_survey(request, survey), status=status.HTTP_201_CREATED)
 
 
-class SurveyDetailApi(APIView):
+class SurveyDetailApi(SurveyApi):
     @extend_schema(
         operation_id="surveys_retrieve",
         summary="One of my surveys",
@@ -119,7 +128,7 @@ class SurveyDetailApi(APIView):
         return Response(_survey(request, _survey_for_user(request.user, survey_id)))
 
 
-class SurveyCloseApi(APIView):
+class SurveyCloseApi(SurveyApi):
     is_active = False
 
     @extend_schema(
@@ -151,7 +160,7 @@ class SurveyReopenApi(SurveyCloseApi):
         return super().post(request, survey_id)
 
 
-class SurveyResultsApi(APIView):
+class SurveyResultsApi(SurveyApi):
     @extend_schema(
         operation_id="surveys_results",
         summary="Aggregated results of a survey",
@@ -214,7 +223,7 @@ def _invitation(request: Request, survey: Survey, invitation: SurveyInvitation) 
     ).data
 
 
-class SurveyInvitationListCreateApi(APIView):
+class SurveyInvitationListCreateApi(SurveyApi):
     pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
@@ -258,7 +267,7 @@ class SurveyInvitationListCreateApi(APIView):
         )
 
 
-class SurveyInvitationRevokeApi(APIView):
+class SurveyInvitationRevokeApi(SurveyApi):
     @extend_schema(
         operation_id="surveys_invitations_revoke",
         summary="Revoke an unused invitation link",

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.verification import verified_email_required_when_mandatory
 from assessments import cookies, presenters, selectors, services, throttle
 from assessments.forms import InvitationCreateForm, SurveyCreateForm, SurveySettingsForm
 from assessments.models import Survey, SurveyInvitation
@@ -33,12 +34,14 @@ from questionnaires import selectors as questionnaire_selectors
 
 
 @login_required
+@verified_email_required_when_mandatory
 def survey_list(request: HttpRequest) -> HttpResponse:
     surveys = list(selectors.surveys_for_owner(request.user).order_by("-created_at"))
     return render(request, "assessments/surveys.html", {"surveys": surveys})
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_http_methods(["GET", "POST"])
 def survey_create(request: HttpRequest) -> HttpResponse:
     form = SurveyCreateForm(request.POST or None)
@@ -72,6 +75,7 @@ def survey_closed_reason(survey: Survey) -> str:
 
 
 @login_required
+@verified_email_required_when_mandatory
 def survey_detail(request: HttpRequest, survey_id) -> HttpResponse:
     survey = own_survey(request, survey_id)
     aggregate = selectors.survey_aggregate(survey)
@@ -111,6 +115,7 @@ def _counted_responses(survey: Survey) -> int:
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_POST
 def survey_settings(request: HttpRequest, survey_id) -> HttpResponse:
     survey = own_survey(request, survey_id)
@@ -126,6 +131,7 @@ INVITATIONS_PER_PAGE = 100
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_http_methods(["GET", "POST"])
 def survey_invitations(request: HttpRequest, survey_id) -> HttpResponse:
     survey = own_survey(request, survey_id)
@@ -165,6 +171,7 @@ def survey_invitations(request: HttpRequest, survey_id) -> HttpResponse:
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_POST
 def survey_invitation_revoke(request: HttpRequest, survey_id, invitation_id) -> HttpResponse:
     survey = own_survey(request, survey_id)
@@ -184,6 +191,7 @@ def survey_invitation_revoke(request: HttpRequest, survey_id, invitation_id) -> 
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_POST
 def survey_status(request: HttpRequest, survey_id) -> HttpResponse:
     survey = own_survey(request, survey_id)
