@@ -414,7 +414,8 @@ class AnalysisReport(models.Model):
 
 class SubjectTraitAverage(models.Model):
     """Read-only SQL view `subject_trait_average_v` (seed 002): per subject, questionnaire
-    version, respondent kind and dimension, the mean of each scored session's latest run."""
+    version, respondent kind and dimension, the mean of each scored session's latest run
+    (survey answers flagged as likely duplicates left out, migration 0006)."""
 
     pk = models.CompositePrimaryKey("subject", "questionnaire_version", "respondent_kind", "dimension")
     subject = models.ForeignKey(SubjectProfile, on_delete=models.DO_NOTHING, related_name="+")

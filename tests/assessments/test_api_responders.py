@@ -2,7 +2,6 @@
 session the token does not match, 410 once the survey is closed, and no CSRF to trip over."""
 
 from datetime import timedelta
-
 from uuid import UUID
 
 import pytest

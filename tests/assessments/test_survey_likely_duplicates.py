@@ -194,3 +194,21 @@ def test_the_independent_count_does_not_need_annotations(survey):
 
     assert selectors.survey_independent_count(survey) == 2
     assert selectors.survey_sessions_counted(survey).count() == 3
+
+
+def test_subject_averages_leave_likely_duplicates_out(api_client, user, survey):
+    answer(survey, VALID_ANSWERS, responder="responder-one-aaaaaa", fingerprint=SHARED_FINGERPRINT)
+    answer(survey, VALID_ANSWERS, responder="responder-two-bbbbbb", fingerprint="fp-other")
+    answer(survey, LOW, responder="responder-dup-cccccc", fingerprint=SHARED_FINGERPRINT)
+    subject = survey.subject
+    api_client.force_login(user)
+
+    hidden = api_client.get(f"/api/v1/subjects/{subject.pk}/averages/").json()
+    answer(survey, VALID_ANSWERS, responder="responder-thr-dddddd", fingerprint="fp-third")
+    shown = api_client.get(f"/api/v1/subjects/{subject.pk}/averages/").json()
+
+    anonymous = [row for row in shown["averages"] if row["respondent_kind"] == "anonymous"]
+    assert not [row for row in hidden["averages"] if row["respondent_kind"] == "anonymous"]
+    extraversion = next(row for row in anonymous if row["dimension"] == "extraversion")
+    assert extraversion["session_count"] == 3
+    assert extraversion["mean_raw"] == pytest.approx(8.0)  # the duplicate's 1 is not in it
