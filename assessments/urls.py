@@ -31,6 +31,11 @@ urlpatterns = [
     path("surveys/<uuid:survey_id>/settings/", surveys.survey_settings, name="survey_settings"),
     path("surveys/<uuid:survey_id>/invitations/", surveys.survey_invitations, name="survey_invitations"),
     path(
+        "surveys/<uuid:survey_id>/invitations.txt",
+        surveys.survey_invitations_text,
+        name="survey_invitations_text",
+    ),
+    path(
         "surveys/<uuid:survey_id>/invitations/<uuid:invitation_id>/revoke/",
         surveys.survey_invitation_revoke,
         name="survey_invitation_revoke",

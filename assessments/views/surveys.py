@@ -172,6 +172,24 @@ def survey_invitations(request: HttpRequest, survey_id) -> HttpResponse:
 
 @login_required
 @verified_email_required_when_mandatory
+def survey_invitations_text(request: HttpRequest, survey_id) -> HttpResponse:
+    """The unused links, one per line: to paste into a mail merge or a chat, many at once."""
+    survey = own_survey(request, survey_id)
+    base = request.build_absolute_uri(reverse("assessments:survey_landing", args=[survey.share_token]))
+    tokens = (
+        selectors.survey_invitations(survey)
+        .filter(used_at=None, revoked_at=None)
+        .values_list("token", flat=True)
+    )
+    response = HttpResponse(
+        "".join(f"{base}i/{token}/\n" for token in tokens), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-links.txt"'
+    return response
+
+
+@login_required
+@verified_email_required_when_mandatory
 @require_POST
 def survey_invitation_revoke(request: HttpRequest, survey_id, invitation_id) -> HttpResponse:
     survey = own_survey(request, survey_id)

@@ -280,3 +280,22 @@ def test_the_survey_page_counts_likely_duplicates_separately(client, user, surve
         '<dd id="likely-duplicates">1 — same network and browser as an earlier answer; counted in the results'
         in html
     )
+
+
+def test_the_unused_links_download_as_text_one_per_line(client, user, survey):
+    unused, used, revoked = services.invitations_create(survey=survey, count=3)
+    client.post(link(survey, used))
+    services.invitation_revoke(invitation=revoked)
+    client.force_login(user)
+
+    response = client.get(f"/surveys/{survey.pk}/invitations.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == f"http://testserver{link(survey, unused)}\n"
+
+
+def test_another_user_cannot_download_the_links(client, survey, invitation):
+    client.force_login(UserFactory())
+
+    assert client.get(f"/surveys/{survey.pk}/invitations.txt").status_code == 404
