@@ -16,3 +16,9 @@ def api_key_list(*, user: User) -> QuerySet[ApiKey]:
 def user_email_is_verified(*, user: User) -> bool:
     """Whether the user's current email address has been confirmed (allauth keeps that)."""
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def user_has_verified_email(*, user: User) -> bool:
+    """Whether any of the user's addresses is confirmed: allauth's own test for mandatory
+    verification (its login and `verified_email_required`), so the two never disagree."""
+    return EmailAddress.objects.filter(user=user, verified=True).exists()

@@ -54,7 +54,7 @@ class SurveyAdmin(admin.ModelAdmin):
         "responses",
         "created_at",
     ]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "invitation_only"]
     list_select_related = ["owner", "subject", "questionnaire_version__questionnaire"]
     search_fields = ["title", "owner__username", "subject__display_name"]
     raw_id_fields = ["owner", "subject"]
@@ -128,6 +128,8 @@ class AssessmentSessionAdmin(admin.ModelAdmin):
         "id",
         "responder_id",
         "responder_fingerprint",
+        "likely_duplicate",
+        "invitation",
         "started_at",
         "updated_at",
         "submitted_at",

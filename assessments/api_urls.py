@@ -30,6 +30,16 @@ urlpatterns = [
     path("surveys/<uuid:survey_id>/close/", surveys.SurveyCloseApi.as_view(), name="survey-close"),
     path("surveys/<uuid:survey_id>/reopen/", surveys.SurveyReopenApi.as_view(), name="survey-reopen"),
     path("surveys/<uuid:survey_id>/results/", surveys.SurveyResultsApi.as_view(), name="survey-results"),
+    path(
+        "surveys/<uuid:survey_id>/invitations/",
+        surveys.SurveyInvitationListCreateApi.as_view(),
+        name="survey-invitations",
+    ),
+    path(
+        "surveys/<uuid:survey_id>/invitations/<uuid:invitation_id>/revoke/",
+        surveys.SurveyInvitationRevokeApi.as_view(),
+        name="survey-invitation-revoke",
+    ),
     path("surveys/<uuid:survey_id>/export.csv", csv_exports.SurveyExportApi.as_view(), name="survey-export"),
     path("subjects/", subjects.SubjectListApi.as_view(), name="subject-list"),
     path(

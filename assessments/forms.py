@@ -8,7 +8,12 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from assessments.models import MAX_RESPONSES_LIMIT, MIN_RESPONSES_FLOOR, MIN_RESPONSES_LIMIT
+from assessments.models import (
+    MAX_INVITATIONS_PER_REQUEST,
+    MAX_RESPONSES_LIMIT,
+    MIN_RESPONSES_FLOOR,
+    MIN_RESPONSES_LIMIT,
+)
 from questionnaires.models import Questionnaire, QuestionnaireVersion
 
 
@@ -53,6 +58,12 @@ class SurveyCreateForm(forms.Form):
         help_text="Others’ answers stay hidden until at least this many people responded, so no "
         "single answer can be singled out (at least 3).",
     )
+    invitation_only = forms.BooleanField(
+        required=False,
+        label="Invitation only",
+        help_text="Only personal single-use links take answers (you create them on the survey page), "
+        "so nobody can answer twice. Without it, anyone with the share link can answer once per browser.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,3 +87,28 @@ class SurveyCreateForm(forms.Form):
         if closes_on is None:
             return None
         return timezone.make_aware(dt.datetime.combine(closes_on, dt.time(23, 59, 59)))
+
+
+class SurveySettingsForm(forms.Form):
+    invitation_only = forms.BooleanField(
+        required=False,
+        label="Invitation only",
+        help_text="Only personal single-use links take answers; the share link does not.",
+    )
+    exclude_likely_duplicates = forms.BooleanField(
+        required=False,
+        label="Leave likely duplicates out of the results",
+        help_text="Answers sent from the same network and browser as an earlier answer are marked as "
+        "likely duplicates. They may come from different people (flatmates, colleagues), so they are "
+        "kept; choose here whether your results and export count them.",
+    )
+
+
+class InvitationCreateForm(forms.Form):
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_INVITATIONS_PER_REQUEST,
+        initial=5,
+        label="Number of links",
+        help_text=f"Each link works once, for one person (1 to {MAX_INVITATIONS_PER_REQUEST} at a time).",
+    )

@@ -31,6 +31,9 @@ MIN_RESPONSES_FLOOR = 3
 # Upper bounds of the survey's counts, far below PostgreSQL's integer limit (2**31 - 1).
 MAX_RESPONSES_LIMIT = 10_000
 MIN_RESPONSES_LIMIT = 1_000
+# How many personal invitation links one request may create, and one survey may have in all.
+MAX_INVITATIONS_PER_REQUEST = 200
+MAX_INVITATIONS_PER_SURVEY = 10_000
 
 
 def new_share_token() -> str:
@@ -99,6 +102,14 @@ class Survey(models.Model):
         help_text=f"Others' answers are shown only once at least this many responded "
         f"(privacy; at least {MIN_RESPONSES_FLOOR}).",
     )
+    invitation_only = models.BooleanField(
+        default=False,
+        help_text="Only personal single-use invitation links take answers; the share link does not.",
+    )
+    exclude_likely_duplicates = models.BooleanField(
+        default=False,
+        help_text="Leave answers flagged as likely duplicates out of the results and exports.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,6 +125,48 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Survey about {self.subject}"
+
+
+class SurveyInvitation(models.Model):
+    """A personal link to a survey that starts exactly one responder's session.
+
+    Claimed by the first start (`used_at`, under a row lock, and the session's one-to-one
+    `invitation` makes a second claim impossible even so); a revoked link starts nothing.
+    Only unused links can be revoked: a used one already carries someone's answers.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Status(models.TextChoices):
+        UNUSED = "unused", "Not used yet"
+        USED = "used", "Used"
+        REVOKED = "revoked", "Revoked"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["survey", "created_at"], name="invitation_survey_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_not_used_and_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.token[:8]}… to {self.survey}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.used_at is not None:
+            return self.Status.USED
+        return self.Status.UNUSED
 
 
 class AssessmentSession(models.Model):
@@ -145,6 +198,14 @@ class AssessmentSession(models.Model):
     )
     responder_fingerprint = models.CharField(
         max_length=64, blank=True, help_text="Server-side hash of network and browser traits (surveys)."
+    )
+    likely_duplicate = models.BooleanField(
+        default=False,
+        help_text="Submitted with the fingerprint of an earlier answer to the same survey (a soft "
+        "signal: another person on the same network and browser looks the same).",
+    )
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="session"
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     locale = models.CharField(max_length=10, default="en")
@@ -353,7 +414,8 @@ class AnalysisReport(models.Model):
 
 class SubjectTraitAverage(models.Model):
     """Read-only SQL view `subject_trait_average_v` (seed 002): per subject, questionnaire
-    version, respondent kind and dimension, the mean of each scored session's latest run."""
+    version, respondent kind and dimension, the mean of each scored session's latest run
+    (survey answers flagged as likely duplicates left out, migration 0006)."""
 
     pk = models.CompositePrimaryKey("subject", "questionnaire_version", "respondent_kind", "dimension")
     subject = models.ForeignKey(SubjectProfile, on_delete=models.DO_NOTHING, related_name="+")

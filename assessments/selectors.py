@@ -19,6 +19,7 @@ from assessments.models import (
     SubjectProfile,
     SubjectTraitAverage,
     Survey,
+    SurveyInvitation,
     TraitScore,
 )
 from questionnaires import plan as questionnaire_plan
@@ -301,18 +302,23 @@ def run_components(run: AnalysisRun) -> list[ResponseTraitComponent]:
     )
 
 
+ANSWERED = [AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
+
+
+def with_response_counts(surveys: QuerySet[Survey]) -> QuerySet[Survey]:
+    """`response_count` (every submitted answer) and `duplicate_count` (of them, those flagged
+    as likely duplicates), in the same query as the surveys."""
+    return surveys.annotate(
+        response_count=Count("sessions", filter=Q(sessions__status__in=ANSWERED)),
+        duplicate_count=Count(
+            "sessions", filter=Q(sessions__status__in=ANSWERED, sessions__likely_duplicate=True)
+        ),
+    )
+
+
 def surveys_for_owner(user) -> QuerySet[Survey]:
-    return (
-        Survey.objects.filter(owner=user)
-        .select_related("questionnaire_version__questionnaire", "subject")
-        .annotate(
-            response_count=Count(
-                "sessions",
-                filter=Q(
-                    sessions__status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
-                ),
-            )
-        )
+    return with_response_counts(
+        Survey.objects.filter(owner=user).select_related("questionnaire_version__questionnaire", "subject")
     )
 
 
@@ -338,7 +344,9 @@ class DimensionComparison:
 @dataclass(frozen=True)
 class SurveyAggregate:
     survey: Survey
-    responses: int  # submitted anonymous sessions with a finished score
+    responses: int  # scored answers the means are built from (likely duplicates unless excluded)
+    likely_duplicates: int  # scored answers flagged as likely duplicates, included or not
+    duplicates_excluded: bool  # the owner left the likely duplicates out of `responses`
     threshold: int
     shown: bool  # False until `threshold` responders were scored (privacy)
     self_session: AssessmentSession | None
@@ -356,8 +364,12 @@ def latest_done_run_ids(sessions: QuerySet[AssessmentSession]) -> QuerySet:
 
 
 def survey_aggregate(survey: Survey) -> SurveyAggregate:
-    """Others' mean per dimension beside the subject's own latest self-assessment."""
-    others = AssessmentSession.objects.filter(survey=survey)
+    """Others' mean per dimension beside the subject's own latest self-assessment.
+
+    Built from `survey_sessions_counted`. The min-n floor counts only answers not flagged as
+    likely duplicates, so a person answering twice never makes up the numbers on their own.
+    """
+    others = survey_sessions_counted(survey)
     rows = (
         TraitScore.objects.filter(run_id__in=Subquery(latest_done_run_ids(others)))
         .values("dimension_id")
@@ -365,8 +377,12 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
     )
     by_dimension = {row["dimension_id"]: row for row in rows}
     responses = max((row["n"] for row in by_dimension.values()), default=0)
+    likely_duplicates = AnalysisRun.objects.filter(
+        id__in=Subquery(latest_done_run_ids(survey_sessions_answered(survey))), session__likely_duplicate=True
+    ).count()
+    duplicates_in = 0 if survey.exclude_likely_duplicates else likely_duplicates
     threshold = max(MIN_RESPONSES_FLOOR, survey.min_responses_to_show)
-    shown = responses >= threshold
+    shown = responses - duplicates_in >= threshold
 
     self_session = (
         AssessmentSession.objects.filter(
@@ -391,7 +407,7 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
     comparisons = []
     for dimension in dimensions:
         row = by_dimension.get(dimension.pk) if shown else None
-        if row is not None and row["n"] < threshold:
+        if row is not None and row["n"] - duplicates_in < threshold:
             row = None  # a dimension fewer people were scored on: its mean would single them out
         own = self_scores.get(dimension.pk)
         comparisons.append(
@@ -407,6 +423,8 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
     return SurveyAggregate(
         survey=survey,
         responses=responses,
+        likely_duplicates=likely_duplicates,
+        duplicates_excluded=survey.exclude_likely_duplicates,
         threshold=threshold,
         shown=shown,
         self_session=self_session,
@@ -470,25 +488,43 @@ def survey_for_user(user, survey_id, *, staff_sees_all: bool = False) -> Survey:
     Raises Survey.DoesNotExist otherwise (callers answer 404).
     """
     surveys = Survey.objects.all() if staff_sees_all and user.is_staff else Survey.objects.filter(owner=user)
-    return (
+    return with_response_counts(
         surveys.select_related("questionnaire_version__questionnaire", "subject")
-        .annotate(
-            response_count=Count(
-                "sessions",
-                filter=Q(
-                    sessions__status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
-                ),
-            )
-        )
-        .get(pk=survey_id)
-    )
+    ).get(pk=survey_id)
 
 
 def survey_sessions_answered(survey: Survey) -> QuerySet[AssessmentSession]:
-    """The survey's submitted (or scored) sessions: what an export of the survey contains."""
-    return AssessmentSession.objects.filter(
-        survey=survey, status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]
-    )
+    """The survey's submitted (or scored) sessions, likely duplicates included."""
+    return AssessmentSession.objects.filter(survey=survey, status__in=ANSWERED)
+
+
+def survey_sessions_counted(survey: Survey) -> QuerySet[AssessmentSession]:
+    """The answers the survey's results and export are built from: every submitted one, minus
+    those flagged as likely duplicates when the owner chose to leave them out."""
+    answered = survey_sessions_answered(survey)
+    return answered.filter(likely_duplicate=False) if survey.exclude_likely_duplicates else answered
+
+
+def survey_independent_count(survey: Survey) -> int:
+    """Submitted answers not flagged as likely duplicates: what the min-n privacy floor counts,
+    whether or not flagged answers are included (one person answering twice is still one).
+    Read from `with_response_counts` when the survey carries it."""
+    if hasattr(survey, "response_count") and hasattr(survey, "duplicate_count"):
+        return survey.response_count - survey.duplicate_count
+    return survey_sessions_answered(survey).filter(likely_duplicate=False).count()
+
+
+def survey_invitations(survey: Survey) -> QuerySet[SurveyInvitation]:
+    return SurveyInvitation.objects.filter(survey=survey).order_by("created_at", "id")
+
+
+def survey_invitation(survey: Survey, invitation_id) -> SurveyInvitation:
+    """Raises SurveyInvitation.DoesNotExist for another survey's invitation (callers answer 404)."""
+    return SurveyInvitation.objects.get(survey=survey, pk=invitation_id)
+
+
+def invitation_by_token(survey: Survey, token: str) -> SurveyInvitation | None:
+    return SurveyInvitation.objects.filter(survey=survey, token=token).first()
 
 
 def sessions_for_version(version: QuestionnaireVersion) -> QuerySet[AssessmentSession]:

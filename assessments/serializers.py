@@ -11,15 +11,25 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import (
+    MAX_INVITATIONS_PER_REQUEST,
     MAX_RESPONSES_LIMIT,
     MIN_RESPONSES_FLOOR,
     MIN_RESPONSES_LIMIT,
     AnalysisRun,
     AssessmentSession,
 )
-from personai.validation import StrictCharField
+from personai.validation import StrictCharField, StrictIntegerField
 
 # --------------------------------------------------------------------------- shared
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """Takes only JSON booleans: DRF's BooleanField also takes "yes", "on", 1 and the like."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            raise serializers.ValidationError("Must be true or false (a JSON boolean).")
+        return data
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -273,9 +283,32 @@ class SurveyCreateSerializer(serializers.Serializer):
         help_text=f"Others' answers are shown (and exportable, as aggregates) only once this many "
         f"responded; at least {MIN_RESPONSES_FLOOR}, so no single answer can be read off an average.",
     )
+    invitation_only = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Take answers only through personal single-use invitation links, not the share link.",
+    )
+    exclude_likely_duplicates = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Leave answers flagged as likely duplicates out of the results and the export.",
+    )
 
     class Meta:
         ref_name = "SurveyCreate"
+
+
+class SurveyUpdateSerializer(serializers.Serializer):
+    invitation_only = StrictBooleanField(
+        required=False, help_text="Take answers only through personal single-use invitation links."
+    )
+    exclude_likely_duplicates = StrictBooleanField(
+        required=False,
+        help_text="Leave answers flagged as likely duplicates out of the results and the export.",
+    )
+
+    class Meta:
+        ref_name = "SurveyUpdate"
 
 
 class SurveySerializer(serializers.Serializer):
@@ -292,10 +325,44 @@ class SurveySerializer(serializers.Serializer):
     max_responses = serializers.IntegerField(allow_null=True)
     min_responses_to_show = serializers.IntegerField()
     response_count = serializers.IntegerField(help_text="Submitted responses.")
+    duplicate_count = serializers.IntegerField(
+        help_text="Of `response_count`, answers flagged as likely duplicates: sent from the same network "
+        "and browser as an earlier answer (kept: they may come from another person)."
+    )
+    invitation_only = serializers.BooleanField(
+        help_text="Only personal invitation links take answers; the share link does not."
+    )
+    exclude_likely_duplicates = serializers.BooleanField(
+        help_text="Likely duplicates are left out of the results and the export."
+    )
     created_at = serializers.DateTimeField()
 
     class Meta:
         ref_name = "Survey"
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    count = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_INVITATIONS_PER_REQUEST,
+        help_text=f"How many single-use links to create (1 to {MAX_INVITATIONS_PER_REQUEST}).",
+    )
+
+    class Meta:
+        ref_name = "SurveyInvitationCreate"
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.URLField(help_text="The personal link to send to one person; it starts one answer.")
+    status = serializers.ChoiceField(
+        choices=["unused", "used", "revoked"],
+        help_text="unused, used (someone started answering with it; never who or what) or revoked.",
+    )
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "SurveyInvitation"
 
 
 class OthersSerializer(serializers.Serializer):
@@ -327,8 +394,19 @@ class SurveyDimensionSerializer(serializers.Serializer):
 
 
 class SurveyResultsSerializer(serializers.Serializer):
-    responses = serializers.IntegerField(help_text="Scored responses.")
-    threshold = serializers.IntegerField(help_text="Responses needed before others' means are shown.")
+    responses = serializers.IntegerField(
+        help_text="Scored responses the means are built from (likely duplicates unless excluded)."
+    )
+    likely_duplicates = serializers.IntegerField(
+        help_text="Scored responses flagged as likely duplicates, whether included or not. They never "
+        "count towards `threshold`."
+    )
+    duplicates_excluded = serializers.BooleanField(
+        help_text="Whether likely duplicates are left out of `responses` and the means."
+    )
+    threshold = serializers.IntegerField(
+        help_text="Responses (not counting likely duplicates) needed before others' means are shown."
+    )
     shown = serializers.BooleanField()
     dimensions = SurveyDimensionSerializer(many=True)
 

@@ -15,6 +15,8 @@ from psycopg.types.json import Jsonb
 
 from assessments import reports, scoring, selectors
 from assessments.models import (
+    MAX_INVITATIONS_PER_REQUEST,
+    MAX_INVITATIONS_PER_SURVEY,
     MIN_RESPONSES_FLOOR,
     AnalysisReport,
     AnalysisRun,
@@ -26,6 +28,7 @@ from assessments.models import (
     ResponseTraitComponent,
     SubjectProfile,
     Survey,
+    SurveyInvitation,
     TraitScore,
 )
 from assessments.signals import run_scored
@@ -69,6 +72,34 @@ class SurveyClosed(AssessmentError):
     """The survey no longer accepts answers (HTTP 410)."""
 
 
+class InvitationRequired(AssessmentError):
+    """The survey takes answers only through personal invitation links (HTTP 403)."""
+
+
+class InvitationNotFound(AssessmentError):
+    """No invitation of this survey has this token (HTTP 404)."""
+
+
+class InvitationUsed(AssessmentError):
+    """The single-use invitation already started someone's answers (HTTP 409)."""
+
+
+class InvitationRevoked(AssessmentError):
+    """The owner withdrew the invitation before anyone used it (HTTP 410)."""
+
+
+INVITATION_REQUIRED = (
+    "This survey is by invitation only. Please open the personal link you were sent; "
+    "the general survey link does not take answers."
+)
+INVITATION_NOT_FOUND = "This invitation link is not valid. Check that you copied the whole address."
+INVITATION_USED = (
+    "This invitation link has already been used. Each personal link works once, in the browser "
+    "that first opened it; ask the person who sent it for a new one."
+)
+INVITATION_REVOKED = "This invitation link was withdrawn by the person who sent it; it no longer works."
+
+
 # --------------------------------------------------------------------------- subjects and sessions
 
 
@@ -101,6 +132,8 @@ def session_start(
     respondent_user=None,
     survey: Survey | None = None,
     responder_id: str = "",
+    fingerprint: str = "",
+    invitation: SurveyInvitation | None = None,
     locale: str = "en",
 ) -> AssessmentSession:
     if not version.is_published:
@@ -116,6 +149,8 @@ def session_start(
                 respondent_kind=respondent_kind,
                 respondent_user=respondent_user,
                 responder_id=responder_id,
+                responder_fingerprint=fingerprint,
+                invitation=invitation,
                 locale=locale,
             )
     except IntegrityError as exc:
@@ -410,9 +445,31 @@ def session_submit_once(*, session: AssessmentSession) -> Submission:
         raise IncompleteSession(missing)
     session.status = AssessmentSession.Status.SUBMITTED
     session.submitted_at = timezone.now()
-    session.save(update_fields=["status", "submitted_at", "updated_at"])
+    session.likely_duplicate = _is_likely_duplicate(session)
+    session.save(update_fields=["status", "submitted_at", "likely_duplicate", "updated_at"])
     _log(session, QuestionnaireEventLog.Event.SUBMITTED)
     return Submission(run=_run_create(session), accepted_now=True)
+
+
+def _is_likely_duplicate(session: AssessmentSession) -> bool:
+    """Whether an earlier answer to the same survey came from the same network and browser.
+
+    Only a soft signal: flatmates or colleagues behind one address with the same browser look
+    identical, so the answer is kept and only marked (the owner may leave marked answers out).
+    A personal invitation link is never a duplicate: it starts one session only. Callers hold
+    the survey's row lock, so two submits of one survey cannot both miss each other.
+    """
+    if session.survey_id is None or not session.responder_fingerprint or session.invitation_id:
+        return False
+    return (
+        AssessmentSession.objects.filter(
+            survey_id=session.survey_id,
+            responder_fingerprint=session.responder_fingerprint,
+            status__in=[AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED],
+        )
+        .exclude(pk=session.pk)
+        .exists()
+    )
 
 
 def _run_create(session: AssessmentSession) -> AnalysisRun:
@@ -704,6 +761,8 @@ def survey_create(
     closes_at=None,
     max_responses: int | None = None,
     min_responses_to_show: int = MIN_RESPONSES_FLOOR,
+    invitation_only: bool = False,
+    exclude_likely_duplicates: bool = False,
 ) -> Survey:
     if not version.is_published:
         raise AssessmentError("Choose a published questionnaire.")
@@ -724,6 +783,8 @@ def survey_create(
         closes_at=closes_at,
         max_responses=max_responses,
         min_responses_to_show=min_responses_to_show,
+        invitation_only=invitation_only,
+        exclude_likely_duplicates=exclude_likely_duplicates,
     )
 
 
@@ -733,14 +794,41 @@ def survey_set_active(*, survey: Survey, is_active: bool) -> Survey:
     return survey
 
 
+def survey_update_settings(
+    *, survey: Survey, invitation_only: bool | None = None, exclude_likely_duplicates: bool | None = None
+) -> Survey:
+    """Change who may answer (`invitation_only`) and whether flagged answers count."""
+    changes = {}
+    if invitation_only is not None:
+        changes["invitation_only"] = invitation_only
+    if exclude_likely_duplicates is not None:
+        changes["exclude_likely_duplicates"] = exclude_likely_duplicates
+    if changes:
+        Survey.objects.filter(pk=survey.pk).update(**changes, updated_at=timezone.now())
+        for field, value in changes.items():
+            setattr(survey, field, value)
+    return survey
+
+
+@transaction.atomic
 def survey_session_for_responder(
-    *, survey: Survey, responder_id: str, fingerprint: str, locale: str = "en"
+    *,
+    survey: Survey,
+    responder_id: str,
+    fingerprint: str,
+    locale: str = "en",
+    invitation_token: str = "",
 ) -> AssessmentSession:
     """The anonymous responder's session: resumed when their cookie matches, else a new one.
 
-    Raises AlreadyResponded when this responder (cookie, or — without a cookie — the same
-    fingerprint) already submitted, and SurveyClosed when the survey takes no more answers.
-    The unique (survey, responder_id) constraint makes a concurrent double start impossible.
+    The signed cookie (`responder_id`) is the hard rule: one browser answers once, so a cookie
+    whose session was submitted raises AlreadyResponded. The fingerprint (network and browser)
+    only marks a submitted answer as a likely duplicate (see `_is_likely_duplicate`); it never
+    refuses anyone. With `invitation_token`, a new session claims that single-use invitation
+    (InvitationNotFound / InvitationRevoked / InvitationUsed otherwise); an invitation-only
+    survey starts no session without one (InvitationRequired). SurveyClosed when the survey
+    takes no more answers. The unique (survey, responder_id) constraint makes a concurrent
+    double start impossible.
     """
     existing = AssessmentSession.objects.filter(survey=survey, responder_id=responder_id).first()
     if existing is not None:
@@ -748,25 +836,66 @@ def survey_session_for_responder(
             raise AlreadyResponded("You have already answered this survey. Thank you!")
         _log(existing, QuestionnaireEventLog.Event.RESUMED)
         return existing
-    if (
-        fingerprint
-        and AssessmentSession.objects.filter(survey=survey, responder_fingerprint=fingerprint)
-        .exclude(status=AssessmentSession.Status.IN_PROGRESS)
-        .exists()
-    ):
-        raise AlreadyResponded("You have already answered this survey. Thank you!")
+    invitation = None
+    if invitation_token:
+        invitation = (
+            SurveyInvitation.objects.select_for_update().filter(survey=survey, token=invitation_token).first()
+        )
+        invitation_assert_usable(invitation)
+    elif survey.invitation_only:
+        raise InvitationRequired(INVITATION_REQUIRED)
     session = session_start(
         subject=survey.subject,
         version=survey.questionnaire_version,
         respondent_kind=AssessmentSession.RespondentKind.ANONYMOUS,
         survey=survey,
         responder_id=responder_id,
+        fingerprint=fingerprint,
+        invitation=invitation,
         locale=locale,
     )
-    if fingerprint:
-        AssessmentSession.objects.filter(pk=session.pk).update(responder_fingerprint=fingerprint)
-        session.responder_fingerprint = fingerprint
+    if invitation is not None:
+        invitation.used_at = timezone.now()
+        invitation.save(update_fields=["used_at"])
     return session
+
+
+def invitation_assert_usable(invitation: SurveyInvitation | None) -> None:
+    """Raises what starting from this invitation would raise (a pure check, no writes)."""
+    if invitation is None:
+        raise InvitationNotFound(INVITATION_NOT_FOUND)
+    if invitation.revoked_at is not None:
+        raise InvitationRevoked(INVITATION_REVOKED)
+    if invitation.used_at is not None:
+        raise InvitationUsed(INVITATION_USED)
+
+
+@transaction.atomic
+def invitations_create(*, survey: Survey, count: int) -> list[SurveyInvitation]:
+    """`count` new single-use links to `survey` (1 to MAX_INVITATIONS_PER_REQUEST)."""
+    if not 1 <= count <= MAX_INVITATIONS_PER_REQUEST:
+        raise AssessmentError(f"Create between 1 and {MAX_INVITATIONS_PER_REQUEST} links at a time.")
+    # The survey's row lock makes the cap hold for parallel requests too.
+    Survey.objects.select_for_update().filter(pk=survey.pk).first()
+    existing = SurveyInvitation.objects.filter(survey=survey).count()
+    if existing + count > MAX_INVITATIONS_PER_SURVEY:
+        raise AssessmentError(
+            f"A survey can have at most {MAX_INVITATIONS_PER_SURVEY} invitation links "
+            f"(this one has {existing})."
+        )
+    return SurveyInvitation.objects.bulk_create([SurveyInvitation(survey=survey) for _ in range(count)])
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: SurveyInvitation) -> SurveyInvitation:
+    """Withdraw an unused link (revoking twice is harmless); a used link raises InvitationUsed."""
+    invitation = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None:
+        raise InvitationUsed("This link was already used to answer; it can no longer be revoked.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
 
 
 # --------------------------------------------------------------------------- reports

@@ -5,7 +5,9 @@
 Responders are promised that the owner sees only averages, and only once at least min-n
 (`Survey.min_responses_to_show`, never below MIN_RESPONSES_FLOOR) answered. So the export holds,
 per item and per dimension: n, mean, sd and the distribution (counts per option, value or band),
-computed by the database over the survey's submitted sessions. A statistic over fewer than min-n
+computed by the database over the survey's submitted sessions (minus likely duplicates when the
+owner leaves them out; when they are in, each row needs min-n answers *besides* them, so the
+floor always counts distinct-looking people). A statistic over fewer than min-n
 answers (an optional or branch-skipped item, a dimension not scored yet) is left empty, n stays.
 Free-text answers are counted but never exported: a sentence can name its writer.
 
@@ -35,9 +37,11 @@ def threshold(survey: Survey) -> int:
 
 
 def survey_aggregate_rows(survey: Survey) -> Iterator[list[str]]:
-    min_n = threshold(survey)
+    counted = selectors.survey_sessions_counted(survey)
+    # Likely duplicates that are in the numbers do not count towards the floor.
+    min_n = threshold(survey) + counted.filter(likely_duplicate=True).count()
     version = selectors.version_with_items(survey.questionnaire_version_id)
-    answered = selectors.survey_sessions_answered(survey).order_by().values("pk")
+    answered = counted.order_by().values("pk")
     yield list(HEADER)
 
     # (item, boolean, number, option) → count: every closed answer type in one grouped query.
@@ -119,7 +123,7 @@ def survey_aggregate_rows(survey: Survey) -> Iterator[list[str]]:
 
 
 def _dimension_rows(survey: Survey, version, min_n: int) -> Iterator[list[str]]:
-    runs = Subquery(selectors.latest_done_run_ids(selectors.survey_sessions_answered(survey)))
+    runs = Subquery(selectors.latest_done_run_ids(selectors.survey_sessions_counted(survey)))
     scores = TraitScore.objects.filter(run_id__in=runs)
     stats = {
         row["dimension_id"]: row

@@ -28,8 +28,24 @@ urlpatterns = [
     path("surveys/new/", surveys.survey_create, name="survey_create"),
     path("surveys/<uuid:survey_id>/", surveys.survey_detail, name="survey_detail"),
     path("surveys/<uuid:survey_id>/status/", surveys.survey_status, name="survey_status"),
+    path("surveys/<uuid:survey_id>/settings/", surveys.survey_settings, name="survey_settings"),
+    path("surveys/<uuid:survey_id>/invitations/", surveys.survey_invitations, name="survey_invitations"),
+    path(
+        "surveys/<uuid:survey_id>/invitations.txt",
+        surveys.survey_invitations_text,
+        name="survey_invitations_text",
+    ),
+    path(
+        "surveys/<uuid:survey_id>/invitations/<uuid:invitation_id>/revoke/",
+        surveys.survey_invitation_revoke,
+        name="survey_invitation_revoke",
+    ),
     # Anonymous responders: everything under the share link, where their signed cookie lives.
     path("s/<str:share_token>/", surveys.survey_landing, name="survey_landing"),
+    # A personal single-use invitation: under the share link, so the responder cookie applies.
+    path(
+        "s/<str:share_token>/i/<str:invitation_token>/", surveys.survey_invitation, name="survey_invitation"
+    ),
     path("s/<str:share_token>/q/<int:page>/", surveys.survey_take, name="survey_take"),
     path("s/<str:share_token>/autosave/", surveys.survey_autosave, name="survey_autosave"),
     path("s/<str:share_token>/review/", surveys.survey_review, name="survey_review"),

@@ -13,11 +13,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.verification import VerifiedEmailWhenMandatory
 from assessments import exports, selectors, survey_exports
 from assessments.api.common import EXPORTS, NOT_FOUND, _error, _session_for_user, _survey_for_user
 from assessments.models import AssessmentSession
@@ -76,6 +77,8 @@ class CsvExportApi(APIView):
 
 
 class SessionExportApi(CsvExportApi):
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
     @extend_schema(
         operation_id="sessions_export_csv",
         summary="One session as CSV",
@@ -100,6 +103,8 @@ SURVEY_CSV_DESCRIPTION = (
 
 
 class SurveyExportApi(CsvExportApi):
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
     @extend_schema(
         operation_id="surveys_export_csv",
         summary="A survey's aggregated answers as CSV",
@@ -110,10 +115,12 @@ class SurveyExportApi(CsvExportApi):
     def get(self, request: Request, survey_id: UUID):
         survey = _survey_for_user(request.user, survey_id, staff_sees_all=True)
         min_n = survey_exports.threshold(survey)
-        if survey.response_count < min_n:
+        independent = selectors.survey_independent_count(survey)
+        if independent < min_n:
+            not_counted = " (likely duplicates not counted)" if survey.duplicate_count else ""
             raise PermissionDenied(
-                f"This survey has {survey.response_count} response(s). To protect responders' anonymity, "
-                f"its answers can be exported once at least {min_n} people responded."
+                f"This survey has {independent} response(s){not_counted}. To protect responders' "
+                f"anonymity, its answers can be exported once at least {min_n} people responded."
             )
         response = StreamingHttpResponse(
             exports.stream_rows(survey_exports.survey_aggregate_rows(survey)),

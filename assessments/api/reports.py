@@ -14,10 +14,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.verification import VerifiedEmailWhenMandatory
 from assessments import reports, selectors, services
 from assessments.api.common import (
     NOT_FOUND,
@@ -65,6 +67,8 @@ def _report_run(session: AssessmentSession, run_id: UUID | None) -> AnalysisRun:
 
 
 class SessionReportApi(APIView):
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
     class QuerySerializer(StrictQuerySerializer):
         format = serializers.ChoiceField(
             choices=[(format.value, format.label) for format in reports.FORMATS],

@@ -20,7 +20,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,6 +53,9 @@ class ResponderSurveySerializer(serializers.Serializer):
         help_text="The owner sees only averages, and only once at least this many people answered."
     )
     is_open = serializers.BooleanField(help_text="Whether the survey takes answers (a closed one is a 410).")
+    invitation_only = serializers.BooleanField(
+        help_text="Whether answers start only from a personal invitation link (`invitation` on start)."
+    )
     questionnaire_url = serializers.URLField(
         help_text="The questions, options and branch rules as responders read them: worded about "
         'the survey\'s subject ("Is the life of the party."), in the shape of the public questionnaire '
@@ -74,6 +77,15 @@ class ResponderStartSerializer(serializers.Serializer):
     )
     locale = StrictCharField(
         required=False, max_length=10, help_text="Locale of the texts, e.g. de; default: the questionnaire's."
+    )
+    invitation = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{16,100}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The token of a personal invitation link (the last part of `/s/<share>/i/<token>/`): "
+        "a new session claims it, once. Required when the survey is `invitation_only`.",
+        error_messages={"invalid": "invitation must be the token at the end of your personal link."},
     )
 
     class Meta:
@@ -202,6 +214,7 @@ class ResponderSurveyApi(ResponderApi):
             "item_count": version.items.count(),
             "min_responses_to_show": survey.min_responses_to_show,
             "is_open": True,
+            "invitation_only": survey.invitation_only,
             "questionnaire_url": request.build_absolute_uri(link),
         }
         return Response(ResponderSurveySerializer(data).data)
@@ -254,17 +267,22 @@ class ResponderStartApi(ResponderApi):
         summary="Start answering, or resume",
         description=(
             f"{PUBLIC} Without `responder_token`, starts a new session and returns a new token (201). "
-            "With the token of an unfinished session, returns that session (200). A responder who "
-            "already submitted (this token, or the same network and client without it) gets 409."
+            "With the token of an unfinished session, returns that session (200). A responder whose "
+            "token already submitted gets 409. A new token from the same network and client as an "
+            "earlier answer is not refused: its answer is kept and marked as a likely duplicate for "
+            "the owner. With `invitation`, the new session claims that single-use link: an unknown "
+            "one is a 404, a used one 409, a revoked one 410; an `invitation_only` survey without "
+            "one is a 403."
         ),
         request=ResponderStartSerializer,
         responses={
             200: OpenApiResponse(ResponderSessionSerializer, description="Resumed."),
             201: OpenApiResponse(ResponderSessionSerializer, description="Started."),
             400: _error("Malformed token, or a locale the questionnaire is not available in."),
-            404: NO_SURVEY,
-            409: _error("This responder already answered the survey."),
-            410: CLOSED,
+            403: _error("The survey is by invitation only, and no invitation was given."),
+            404: _error("No survey has this share link, or it has no such invitation."),
+            409: _error("This responder already answered the survey, or the invitation was used."),
+            410: _error("The survey is closed, or the invitation was revoked."),
         },
         tags=[RESPONDERS],
     )
@@ -286,11 +304,16 @@ class ResponderStartApi(ResponderApi):
                 responder_id=token,
                 fingerprint=cookies.responder_fingerprint(request, survey),
                 locale=locale,
+                invitation_token=data.get("invitation") or "",
             )
-        except services.AlreadyResponded as exc:
+        except (services.AlreadyResponded, services.InvitationUsed) as exc:
             raise Conflict(exc.message) from exc
-        except services.SurveyClosed as exc:
+        except (services.SurveyClosed, services.InvitationRevoked) as exc:
             raise Gone(exc.message) from exc
+        except services.InvitationRequired as exc:
+            raise PermissionDenied(exc.message) from exc
+        except services.InvitationNotFound as exc:
+            raise NotFound(exc.message) from exc
         body = {
             "session": session.pk,
             "responder_token": token,

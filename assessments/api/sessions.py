@@ -9,10 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.verification import VerifiedEmailWhenMandatory
 from assessments import selectors, services
 from assessments import serializers as out
 from assessments.api.common import (
@@ -249,6 +251,8 @@ def _run_query(request: Request) -> UUID | None:
 
 
 class SessionScoresApi(APIView):
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
     @extend_schema(
         operation_id="sessions_scores",
         summary="Scores of a session",
@@ -303,6 +307,8 @@ class SessionRescoreApi(APIView):
 
 
 class SessionComponentsApi(APIView):
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
     @extend_schema(
         operation_id="sessions_components",
         summary="Audit trail of a score",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.verification import VerifiedEmailWhenMandatory
 from assessments import selectors
 from assessments import serializers as out
 from assessments.api.common import NOT_FOUND, SUBJECTS, _subject_for_user
@@ -36,6 +38,8 @@ class SubjectListApi(APIView):
 
 
 class SubjectAveragesApi(APIView):
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
     @extend_schema(
         operation_id="subjects_averages",
         summary="Average scores of a subject",

@@ -1,4 +1,5 @@
-"""Surveys about me: share links, close and reopen, aggregated results."""
+"""Surveys about me: share links, settings, close and reopen, personal invitation links,
+aggregated results."""
 
 from __future__ import annotations
 
@@ -8,15 +9,25 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.verification import VerifiedEmailWhenMandatory
 from assessments import selectors, services
 from assessments import serializers as out
-from assessments.api.common import NOT_FOUND, SURVEYS, _error, _published_version, _survey_for_user
-from assessments.models import Survey
+from assessments.api.common import (
+    NOT_FOUND,
+    SURVEYS,
+    Conflict,
+    _error,
+    _invalid,
+    _published_version,
+    _survey_for_user,
+)
+from assessments.models import Survey, SurveyInvitation
 from personai.pagination import BoundedLimitOffsetPagination
 
 # --------------------------------------------------------------------------- rendering helpers
@@ -39,7 +50,14 @@ def _survey(request: Request, survey: Survey) -> dict:
 # --------------------------------------------------------------------------- surveys
 
 
-class SurveyListCreateApi(APIView):
+class SurveyApi(APIView):
+    """Every survey endpoint of the owner: signed in, and with a confirmed address when
+    verification is mandatory."""
+
+    permission_classes = [IsAuthenticated, VerifiedEmailWhenMandatory]
+
+
+class SurveyListCreateApi(SurveyApi):
     pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
@@ -76,6 +94,8 @@ class SurveyListCreateApi(APIView):
                 closes_at=data["closes_at"],
                 max_responses=data["max_responses"],
                 min_responses_to_show=data["min_responses_to_show"],
+                invitation_only=data["invitation_only"],
+                exclude_likely_duplicates=data["exclude_likely_duplicates"],
             )
         except services.AssessmentError as exc:
             raise ValidationError({"detail": exc.message}) from exc
@@ -83,7 +103,7 @@ class SurveyListCreateApi(APIView):
         return Response(_survey(request, survey), status=status.HTTP_201_CREATED)
 
 
-class SurveyDetailApi(APIView):
+class SurveyDetailApi(SurveyApi):
     @extend_schema(
         operation_id="surveys_retrieve",
         summary="One of my surveys",
@@ -93,8 +113,22 @@ class SurveyDetailApi(APIView):
     def get(self, request: Request, survey_id: UUID) -> Response:
         return Response(_survey(request, _survey_for_user(request.user, survey_id)))
 
+    @extend_schema(
+        operation_id="surveys_partial_update",
+        summary="Change who may answer, and whether likely duplicates count",
+        request=out.SurveyUpdateSerializer,
+        responses={200: out.SurveySerializer, 400: _error("Invalid fields."), 404: NOT_FOUND},
+        tags=[SURVEYS],
+    )
+    def patch(self, request: Request, survey_id: UUID) -> Response:
+        survey = _survey_for_user(request.user, survey_id)
+        serializer = out.SurveyUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.survey_update_settings(survey=survey, **serializer.validated_data)
+        return Response(_survey(request, _survey_for_user(request.user, survey_id)))
 
-class SurveyCloseApi(APIView):
+
+class SurveyCloseApi(SurveyApi):
     is_active = False
 
     @extend_schema(
@@ -126,7 +160,7 @@ class SurveyReopenApi(SurveyCloseApi):
         return super().post(request, survey_id)
 
 
-class SurveyResultsApi(APIView):
+class SurveyResultsApi(SurveyApi):
     @extend_schema(
         operation_id="surveys_results",
         summary="Aggregated results of a survey",
@@ -165,8 +199,91 @@ class SurveyResultsApi(APIView):
         ]
         data = {
             "responses": aggregate.responses,
+            "likely_duplicates": aggregate.likely_duplicates,
+            "duplicates_excluded": aggregate.duplicates_excluded,
             "threshold": aggregate.threshold,
             "shown": aggregate.shown,
             "dimensions": dimensions,
         }
         return Response(out.SurveyResultsSerializer(data).data)
+
+
+# --------------------------------------------------------------------------- personal invitation links
+
+
+def _invitation(request: Request, survey: Survey, invitation: SurveyInvitation) -> dict:
+    url = reverse("assessments:survey_invitation", args=[survey.share_token, invitation.token])
+    return out.InvitationSerializer(
+        {
+            "id": invitation.pk,
+            "url": request.build_absolute_uri(url),
+            "status": invitation.status,
+            "created_at": invitation.created_at,
+        }
+    ).data
+
+
+class SurveyInvitationListCreateApi(SurveyApi):
+    pagination_class = BoundedLimitOffsetPagination
+
+    @extend_schema(
+        operation_id="surveys_invitations_list",
+        summary="A survey's personal invitation links",
+        description="Oldest first. A link's status says whether it was used, never who used it or when.",
+        responses={200: out.InvitationSerializer(many=True), 404: NOT_FOUND},
+        tags=[SURVEYS],
+    )
+    def get(self, request: Request, survey_id: UUID) -> Response:
+        survey = _survey_for_user(request.user, survey_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.survey_invitations(survey), request, view=self)
+        return paginator.get_paginated_response([_invitation(request, survey, row) for row in page])
+
+    @extend_schema(
+        operation_id="surveys_invitations_create",
+        summary="Create personal invitation links",
+        description=(
+            "`count` new single-use links: each starts one responder's answers, once. Combine with "
+            "`invitation_only` for a survey nobody can answer twice."
+        ),
+        request=out.InvitationCreateSerializer,
+        responses={
+            201: out.InvitationSerializer(many=True),
+            400: _error("Invalid count, or the survey has too many links."),
+            404: NOT_FOUND,
+        },
+        tags=[SURVEYS],
+    )
+    def post(self, request: Request, survey_id: UUID) -> Response:
+        survey = _survey_for_user(request.user, survey_id)
+        serializer = out.InvitationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            created = services.invitations_create(survey=survey, count=serializer.validated_data["count"])
+        except services.AssessmentError as exc:
+            raise _invalid(exc.message, {"count": [exc.message]}) from exc
+        return Response(
+            [_invitation(request, survey, row) for row in created], status=status.HTTP_201_CREATED
+        )
+
+
+class SurveyInvitationRevokeApi(SurveyApi):
+    @extend_schema(
+        operation_id="surveys_invitations_revoke",
+        summary="Revoke an unused invitation link",
+        description="The link stops working. Revoking twice is harmless; a used link cannot be revoked (409).",
+        request=None,
+        responses={200: out.InvitationSerializer, 404: NOT_FOUND, 409: _error("The link was already used.")},
+        tags=[SURVEYS],
+    )
+    def post(self, request: Request, survey_id: UUID, invitation_id: UUID) -> Response:
+        survey = _survey_for_user(request.user, survey_id)
+        try:
+            invitation = selectors.survey_invitation(survey, invitation_id)
+        except SurveyInvitation.DoesNotExist:
+            raise NotFound("This survey has no such invitation.") from None
+        try:
+            invitation = services.invitation_revoke(invitation=invitation)
+        except services.InvitationUsed as exc:
+            raise Conflict(exc.message) from exc
+        return Response(_invitation(request, survey, invitation))

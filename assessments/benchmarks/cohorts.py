@@ -60,10 +60,12 @@ def cohort_sessions(cohort: SubjectProfile, version: QuestionnaireVersion):
         questionnaire_version=version, status=AssessmentSession.Status.SCORED
     )
     if source == "survey":
+        # Likely duplicates stay out: a cohort stands for distinct people, and its min-n counts them.
         return scored.filter(
             survey_id=meta.get("survey_id"),
             survey__owner_id=cohort.owner_id,
             respondent_kind=AssessmentSession.RespondentKind.ANONYMOUS,
+            likely_duplicate=False,
         )
     humans = SubjectProfile.objects.filter(subject_type=SubjectProfile.SubjectType.HUMAN)
     if source == "tag":

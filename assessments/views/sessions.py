@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.verification import verified_email_required_when_mandatory
 from assessments import presenters, selectors, services
 from assessments.models import AnalysisRun, AssessmentSession
 from assessments.templatetags.partials import render_partials
@@ -169,6 +170,7 @@ def done(request: HttpRequest, session_id) -> HttpResponse:
 
 
 @login_required
+@verified_email_required_when_mandatory
 def results(request: HttpRequest, session_id) -> HttpResponse:
     session = own_session(request, session_id)
     runs = list(selectors.runs_for_session(session))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.verification import verified_email_required_when_mandatory
 from assessments import cookies, presenters, selectors, services, throttle
-from assessments.forms import SurveyCreateForm
-from assessments.models import Survey
+from assessments.forms import InvitationCreateForm, SurveyCreateForm, SurveySettingsForm
+from assessments.models import Survey, SurveyInvitation
 from assessments.views.flow import (
     IN_PROGRESS,
     Flow,
@@ -33,12 +35,14 @@ from questionnaires import wording
 
 
 @login_required
+@verified_email_required_when_mandatory
 def survey_list(request: HttpRequest) -> HttpResponse:
     surveys = list(selectors.surveys_for_owner(request.user).order_by("-created_at"))
     return render(request, "assessments/surveys.html", {"surveys": surveys})
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_http_methods(["GET", "POST"])
 def survey_create(request: HttpRequest) -> HttpResponse:
     form = SurveyCreateForm(request.POST or None)
@@ -52,6 +56,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
                 closes_at=form.closes_at(),
                 max_responses=data["max_responses"],
                 min_responses_to_show=data["min_responses_to_show"],
+                invitation_only=data["invitation_only"],
             )
         except services.AssessmentError as exc:
             form.add_error(None, exc.message)
@@ -71,6 +76,7 @@ def survey_closed_reason(survey: Survey) -> str:
 
 
 @login_required
+@verified_email_required_when_mandatory
 def survey_detail(request: HttpRequest, survey_id) -> HttpResponse:
     survey = own_survey(request, survey_id)
     aggregate = selectors.survey_aggregate(survey)
@@ -87,7 +93,14 @@ def survey_detail(request: HttpRequest, survey_id) -> HttpResponse:
         "comparison": comparison,
         "share_url": share_url,
         "closed_reason": closed_reason,
-        "pending": max(0, survey.response_count - aggregate.responses),
+        "pending": max(0, _counted_responses(survey) - aggregate.responses),
+        "can_export": selectors.survey_independent_count(survey) >= aggregate.threshold,
+        "settings_form": SurveySettingsForm(
+            initial={
+                "invitation_only": survey.invitation_only,
+                "exclude_likely_duplicates": survey.exclude_likely_duplicates,
+            }
+        ),
         "title": survey.title or f"How others see {survey.subject.display_name}",
         "questionnaire_title": survey.questionnaire_version.questionnaire.title,
         "has_self": aggregate.self_session is not None,
@@ -95,7 +108,109 @@ def survey_detail(request: HttpRequest, survey_id) -> HttpResponse:
     return render(request, "assessments/survey_detail.html", context)
 
 
+def _counted_responses(survey: Survey) -> int:
+    """Submitted answers the results are built from (`with_response_counts` annotations)."""
+    if survey.exclude_likely_duplicates:
+        return survey.response_count - survey.duplicate_count
+    return survey.response_count
+
+
 @login_required
+@verified_email_required_when_mandatory
+@require_POST
+def survey_settings(request: HttpRequest, survey_id) -> HttpResponse:
+    survey = own_survey(request, survey_id)
+    form = SurveySettingsForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Invalid settings.")
+    services.survey_update_settings(survey=survey, **form.cleaned_data)
+    messages.success(request, "Survey settings saved.")
+    return redirect("assessments:survey_detail", survey.pk)
+
+
+INVITATIONS_PER_PAGE = 100
+
+
+@login_required
+@verified_email_required_when_mandatory
+@require_http_methods(["GET", "POST"])
+def survey_invitations(request: HttpRequest, survey_id) -> HttpResponse:
+    survey = own_survey(request, survey_id)
+    form = InvitationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.invitations_create(survey=survey, count=form.cleaned_data["count"])
+        except services.AssessmentError as exc:
+            form.add_error("count", exc.message)
+        else:
+            messages.success(
+                request,
+                f"{len(created)} new personal link{'s' if len(created) != 1 else ''} created. "
+                "Send each one to one person: it works once.",
+            )
+            return redirect("assessments:survey_invitations", survey.pk)
+    paginator = Paginator(selectors.survey_invitations(survey), INVITATIONS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [
+        (
+            invitation,
+            request.build_absolute_uri(
+                reverse("assessments:survey_invitation", args=[survey.share_token, invitation.token])
+            ),
+        )
+        for invitation in page.object_list
+    ]
+    context = {
+        "survey": survey,
+        "title": survey.title or f"How others see {survey.subject.display_name}",
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "first_number": page.start_index(),
+    }
+    return render(request, "assessments/survey_invitations.html", context)
+
+
+@login_required
+@verified_email_required_when_mandatory
+def survey_invitations_text(request: HttpRequest, survey_id) -> HttpResponse:
+    """The unused links, one per line: to paste into a mail merge or a chat, many at once."""
+    survey = own_survey(request, survey_id)
+    base = request.build_absolute_uri(reverse("assessments:survey_landing", args=[survey.share_token]))
+    tokens = (
+        selectors.survey_invitations(survey)
+        .filter(used_at=None, revoked_at=None)
+        .values_list("token", flat=True)
+    )
+    response = HttpResponse(
+        "".join(f"{base}i/{token}/\n" for token in tokens), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-links.txt"'
+    return response
+
+
+@login_required
+@verified_email_required_when_mandatory
+@require_POST
+def survey_invitation_revoke(request: HttpRequest, survey_id, invitation_id) -> HttpResponse:
+    survey = own_survey(request, survey_id)
+    try:
+        invitation = selectors.survey_invitation(survey, invitation_id)
+    except SurveyInvitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+    try:
+        services.invitation_revoke(invitation=invitation)
+    except services.InvitationUsed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The link was revoked: it no longer opens the survey.")
+    page = request.POST.get("page", "")
+    url = reverse("assessments:survey_invitations", args=[survey.pk])
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+@login_required
+@verified_email_required_when_mandatory
 @require_POST
 def survey_status(request: HttpRequest, survey_id) -> HttpResponse:
     survey = own_survey(request, survey_id)
@@ -136,9 +251,42 @@ def _closed(request: HttpRequest, survey: Survey, reason: str) -> HttpResponse:
     return _survey_page(request, survey, "survey_closed.html", status=410, reason=reason)
 
 
+def _link_message(
+    request: HttpRequest, survey: Survey, *, heading: str, message: str, status: int
+) -> HttpResponse:
+    return _survey_page(
+        request, survey, "survey_link_message.html", status=status, heading=heading, message=message
+    )
+
+
+def _invitation_refused(
+    request: HttpRequest, survey: Survey, error: services.AssessmentError
+) -> HttpResponse:
+    if isinstance(error, services.InvitationRequired):
+        return _link_message(
+            request, survey, heading="This survey is by invitation only", message=error.message, status=403
+        )
+    if isinstance(error, services.InvitationNotFound):
+        raise Http404(error.message)
+    if isinstance(error, services.InvitationUsed):
+        heading = "This invitation link has already been used"
+    else:
+        heading = "This invitation link no longer works"
+    return _link_message(request, survey, heading=heading, message=error.message, status=410)
+
+
 @require_http_methods(["GET", "POST"])
 def survey_landing(request: HttpRequest, share_token: str) -> HttpResponse:
-    survey = survey_by_link(share_token)
+    return _landing(request, survey_by_link(share_token))
+
+
+@require_http_methods(["GET", "POST"])
+def survey_invitation(request: HttpRequest, share_token: str, invitation_token: str) -> HttpResponse:
+    """A personal single-use link: the landing page, starting a session that claims it."""
+    return _landing(request, survey_by_link(share_token), invitation_token=invitation_token)
+
+
+def _landing(request: HttpRequest, survey: Survey, *, invitation_token: str = "") -> HttpResponse:
     session = selectors.survey_responder_session(survey, cookies.responder_token(request, survey))
     if session is not None and session.status != IN_PROGRESS:
         return _already_answered(request, survey)
@@ -146,8 +294,14 @@ def survey_landing(request: HttpRequest, share_token: str) -> HttpResponse:
     if reason:
         return _closed(request, survey, reason)
     is_owner = request.user.is_authenticated and request.user.pk == survey.owner_id
+    if session is None and not is_owner:
+        # Say at once when this link cannot start anything, rather than after "Start".
+        try:
+            _assert_link_usable(survey, invitation_token)
+        except services.AssessmentError as exc:
+            return _invitation_refused(request, survey, exc)
     if request.method == "POST" and not is_owner:
-        return _survey_start(request, survey)
+        return _survey_start(request, survey, invitation_token=invitation_token)
     version = selectors.session_plan(survey).version
     count = len(version.items.all())
     locale = questionnaire_selectors.resolve_locale(version, requested_locale(request))
@@ -164,10 +318,20 @@ def survey_landing(request: HttpRequest, share_token: str) -> HttpResponse:
         locale=locale,
         locales=questionnaire_selectors.available_locales(version),
         version=version,
+        personal_link=bool(invitation_token),
     )
 
 
-def _survey_start(request: HttpRequest, survey: Survey) -> HttpResponse:
+def _assert_link_usable(survey: Survey, invitation_token: str) -> None:
+    """What starting from this link would refuse (the start itself checks again, locked)."""
+    if not invitation_token:
+        if survey.invitation_only:
+            raise services.InvitationRequired(services.INVITATION_REQUIRED)
+        return
+    services.invitation_assert_usable(selectors.invitation_by_token(survey, invitation_token))
+
+
+def _survey_start(request: HttpRequest, survey: Survey, *, invitation_token: str = "") -> HttpResponse:
     token = cookies.responder_token(request, survey) or cookies.new_responder_token()
     version = selectors.session_plan(survey).version
     try:
@@ -176,11 +340,19 @@ def _survey_start(request: HttpRequest, survey: Survey) -> HttpResponse:
             responder_id=token,
             fingerprint=cookies.responder_fingerprint(request, survey),
             locale=questionnaire_selectors.resolve_locale(version, requested_locale(request)),
+            invitation_token=invitation_token,
         )
     except services.AlreadyResponded:
         return _already_answered(request, survey)
     except services.SurveyClosed as exc:
         return _closed(request, survey, exc.message)
+    except (
+        services.InvitationRequired,
+        services.InvitationNotFound,
+        services.InvitationUsed,
+        services.InvitationRevoked,
+    ) as exc:
+        return _invitation_refused(request, survey, exc)
     flow = Flow(session=session, survey=survey)
     state = take_state(session)
     page = state.resume_page()

@@ -19,7 +19,7 @@ def _confirmation_path(mail) -> str:
 def signed_up(client, mailoutbox):
     client.post(
         reverse("account_signup"),
-        {"email": "ada@example.com", "username": "ada", "password1": PASSWORD, "password2": PASSWORD},
+        {"email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
     return _confirmation_path(mailoutbox[0])
 

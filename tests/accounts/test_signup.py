@@ -3,6 +3,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.models import User
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +13,6 @@ PASSWORD = "a-long-and-unusual-passphrase-91"
 def _signup(client, **overrides):
     data = {
         "email": "ada@example.com",
-        "username": "ada",
         "password1": PASSWORD,
         "password2": PASSWORD,
         **overrides,
@@ -25,8 +25,9 @@ def test_the_signup_page_has_labelled_fields(client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    for field in ["email", "username", "password1", "password2"]:
+    for field in ["email", "password1", "password2"]:
         assert f'<label for="id_{field}"' in html
+    assert 'name="username"' not in html  # e-mail and password only
     assert "Create an account" in html
 
 
@@ -63,8 +64,31 @@ def test_signup_refuses_mismatched_passwords_with_a_message(client, mailoutbox):
     assert mailoutbox == []
 
 
-def test_signup_refuses_a_username_taken_in_another_case(client, user):
-    response = _signup(client, username=user.username.upper())
+def test_the_username_is_derived_from_the_address(client):
+    _signup(client, email="grace.hopper@example.com")
+
+    assert User.objects.get(email="grace.hopper@example.com").username == "grace.hopper"
+
+
+def test_a_derived_username_never_clashes_with_one_in_another_case(client):
+    UserFactory(username="ADA", email="someone@example.org")
+
+    response = _signup(client)
+
+    assert response.status_code == 302
+    user = User.objects.get(email="ada@example.com")
+    assert user.username.lower() != "ada"
+    assert user.username.lower().startswith("ada")
+
+
+def test_a_username_sent_anyway_is_ignored(client):
+    _signup(client, username="chosen")
+
+    assert User.objects.get(email="ada@example.com").username == "ada"
+
+
+def test_signup_refuses_an_address_taken_in_another_case(client, user):
+    response = _signup(client, email=user.email.upper())
 
     assert response.status_code == 200
-    assert not User.objects.filter(email="ada@example.com").exists()
+    assert User.objects.filter(email__iexact=user.email).count() == 1

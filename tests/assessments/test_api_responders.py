@@ -2,6 +2,7 @@
 session the token does not match, 410 once the survey is closed, and no CSRF to trip over."""
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from django.utils import timezone
@@ -72,6 +73,7 @@ def test_the_share_link_tells_what_the_survey_is_and_whom_it_is_about(api_client
         "item_count": 7,
         "min_responses_to_show": 3,
         "is_open": True,
+        "invitation_only": False,
         "questionnaire_url": f"http://testserver/api/v1/s/{survey.share_token}/questionnaire/",
     }
 
@@ -183,22 +185,25 @@ def test_starting_again_after_submitting_with_the_same_token_is_a_409(api_client
     assert response.json() == {"detail": "You have already answered this survey. Thank you!"}
 
 
-def test_a_new_token_from_the_same_ip_and_user_agent_after_submitting_is_a_409(api_client, survey):
+def test_a_new_token_from_the_same_ip_and_user_agent_answers_and_is_flagged(api_client, survey):
     same = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "Client/1.0"}
     session_id, token = started(api_client, survey, **same)
     put(api_client, survey, session_id, VALID_ANSWERS, token)
     submit(api_client, survey, session_id, token, **same)
 
     again = start(api_client, survey, **same)
+    put(api_client, survey, again.json()["session"], VALID_ANSWERS, again.json()["responder_token"])
+    submit(api_client, survey, again.json()["session"], again.json()["responder_token"], **same)
     elsewhere = start(api_client, survey, REMOTE_ADDR="203.0.113.8", HTTP_USER_AGENT="Client/1.0")
 
-    assert again.status_code == 409
-    assert again.json() == {"detail": "You have already answered this survey. Thank you!"}
+    assert again.status_code == 201
     assert elsewhere.status_code == 201
-    assert AssessmentSession.objects.filter(survey=survey).count() == 2
-
-
-# --------------------------------------------------------------------------- only the token's own session
+    flags = dict(AssessmentSession.objects.filter(survey=survey).values_list("pk", "likely_duplicate"))
+    assert flags == {
+        UUID(session_id): False,
+        UUID(again.json()["session"]): True,
+        UUID(elsewhere.json()["session"]): False,
+    }
 
 
 def test_a_wrong_token_cannot_save_or_submit_and_nothing_is_written(api_client, survey):

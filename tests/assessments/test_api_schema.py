@@ -52,3 +52,22 @@ def test_submit_documents_202_and_the_missing_items(schema):
     assert set(responses) >= {"202", "400", "404", "409"}
     ref = responses["400"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert "missing" in schema["components"]["schemas"][ref]["properties"]
+
+
+def test_the_invitation_endpoints_and_survey_settings_are_documented(schema):
+    paths = schema["paths"]
+    components = schema["components"]["schemas"]
+
+    assert set(paths["/api/v1/surveys/{survey_id}/invitations/"]) == {"get", "post"}
+    assert set(paths["/api/v1/surveys/{survey_id}/invitations/{invitation_id}/revoke/"]) == {"post"}
+    assert set(paths["/api/v1/surveys/{survey_id}/"]) >= {"get", "patch"}
+    revoke = paths["/api/v1/surveys/{survey_id}/invitations/{invitation_id}/revoke/"]["post"]["responses"]
+    assert set(revoke) >= {"200", "404", "409"}
+    start = paths["/api/v1/s/{share_token}/responses/"]["post"]
+    assert set(start["responses"]) >= {"403", "404", "409", "410"}
+    assert "invitation" in components["ResponderStartRequest"]["properties"]
+    assert {"invitation_only", "exclude_likely_duplicates"} <= set(
+        components["PatchedSurveyUpdateRequest"]["properties"]
+    )
+    assert {"likely_duplicates", "duplicates_excluded"} <= set(components["SurveyResults"]["properties"])
+    assert components["SurveyInvitationCreateRequest"]["required"] == ["count"]

@@ -139,17 +139,24 @@ def test_a_second_attempt_after_submitting_shows_the_already_answered_page(clien
     assert AssessmentSession.objects.filter(survey=survey).count() == 1
 
 
-def test_the_same_browser_without_its_cookie_is_recognised_by_its_fingerprint(client, survey):
+def test_another_person_on_the_same_network_and_browser_answers_and_is_flagged(client, survey):
     browser = {"HTTP_USER_AGENT": "Same browser", "REMOTE_ADDR": "10.1.1.1"}
     _start(client, survey, **browser)
-    _answer_everything(client, survey)
+    first = _answer_everything(client, survey)
     client.post(f"/s/{survey.share_token}/submit/", **browser)
-    client.cookies.clear()
+    client.cookies.clear()  # a second person: the same address and browser, a fresh cookie jar
 
-    response = _start(client, survey, **browser)
+    started = _start(client, survey, **browser)
+    second = _answer_everything(client, survey)
+    submitted = client.post(f"/s/{survey.share_token}/submit/", **browser)
 
-    assert "You have already answered this survey" in response.content.decode()
-    assert AssessmentSession.objects.filter(survey=survey).count() == 1
+    assert started.status_code == 302 and started["Location"] == f"/s/{survey.share_token}/q/1/"
+    assert submitted["Location"] == f"/s/{survey.share_token}/thanks/"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.responder_fingerprint == second.responder_fingerprint
+    assert (first.status, first.likely_duplicate) == ("submitted", False)
+    assert (second.status, second.likely_duplicate) == ("submitted", True)
 
 
 def test_a_tampered_cookie_is_a_new_responder_not_an_error(client, survey):

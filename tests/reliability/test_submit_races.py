@@ -5,6 +5,8 @@ together by a barrier, against committed data (transaction=True).
   exactly 2 are accepted, the rest told the survey is full (410).
 * The per-IP throttle counts a submission once, after it was accepted: N parallel submits of
   one session use one unit of the budget.
+* A personal invitation link starts one session: of N parallel starts with it, one gets 201,
+  the rest 409.
 """
 
 from __future__ import annotations
@@ -117,3 +119,19 @@ def test_a_refused_submit_uses_none_of_the_throttle():
     assert _submit_call(survey, second)() == 410
 
     assert cache.get(throttle._key("survey-submit", "127.0.0.1")) == 1
+
+
+def test_parallel_starts_with_one_invitation_claim_it_once():
+    survey = services.survey_create(owner=UserFactory(), version=import_api_instrument())
+    [invitation] = services.invitations_create(survey=survey, count=1)
+
+    def start_call():
+        client = APIClient()
+        url = f"/api/v1/s/{survey.share_token}/responses/"
+        return client.post(url, {"invitation": invitation.token}, format="json").status_code
+
+    statuses = _in_parallel([start_call for _ in range(5)])
+
+    assert sorted(statuses) == [201, 409, 409, 409, 409]
+    assert AssessmentSession.objects.filter(survey=survey).count() == 1
+    assert AssessmentSession.objects.get(survey=survey).invitation_id == invitation.pk
