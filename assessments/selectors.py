@@ -16,6 +16,7 @@ from assessments.models import (
     CompositeScore,
     Response,
     ResponseTraitComponent,
+    ResultShare,
     SubjectProfile,
     SubjectTraitAverage,
     Survey,
@@ -457,6 +458,81 @@ def runs_for_session(session: AssessmentSession) -> QuerySet[AnalysisRun]:
 def run_for_session(session: AssessmentSession, run_id) -> AnalysisRun:
     """Raises AnalysisRun.DoesNotExist when the run belongs to another session."""
     return runs_for_session(session).get(pk=run_id)
+
+
+# --------------------------------------------------------------------------- results: standing and shares
+
+
+@dataclass(frozen=True)
+class CohortCount:
+    """How one dimension's score compares with the cohort's: counts, never anyone's score."""
+
+    below: int
+    equal: int
+    n: int
+
+
+def cohort_counts(session: AssessmentSession, scores: Iterable[TraitScore]) -> dict[int, CohortCount]:
+    """{dimension id: CohortCount} of `scores` (the session's) among other people's results on
+    the same analysis model: each human subject's latest finished self-assessment, except the
+    session's own subject; survey answers and agents never count. Compares item means (skipped
+    items do not matter). One query, counted in PostgreSQL, however large the cohort."""
+    mine = {s.dimension_id: s.item_mean for s in scores if s.item_count and s.item_mean is not None}
+    if not mine:
+        return {}
+    cohort_runs = (
+        AnalysisRun.objects.filter(
+            status=AnalysisRun.Status.DONE,
+            session__survey__isnull=True,
+            session__respondent_kind=AssessmentSession.RespondentKind.SELF,
+            session__subject__subject_type=SubjectProfile.SubjectType.HUMAN,
+            session__questionnaire_version__analysis_model_id=session.questionnaire_version.analysis_model_id,
+        )
+        .exclude(session__subject_id=session.subject_id)
+        .order_by("session__subject_id", "-created_at")
+        .distinct("session__subject_id")
+        .values("id")
+    )
+    below, equal = Q(pk__in=[]), Q(pk__in=[])
+    for dimension_id, value in mine.items():
+        below |= Q(dimension_id=dimension_id, item_mean__lt=value)
+        equal |= Q(dimension_id=dimension_id, item_mean=value)
+    rows = (
+        TraitScore.objects.filter(
+            run_id__in=Subquery(cohort_runs),
+            dimension_id__in=list(mine),
+            item_mean__isnull=False,
+            item_count__gt=0,
+        )
+        .values("dimension_id")
+        .annotate(n=Count("id"), below=Count("id", filter=below), equal=Count("id", filter=equal))
+    )
+    return {row["dimension_id"]: CohortCount(row["below"], row["equal"], row["n"]) for row in rows}
+
+
+def result_shares_active(session: AssessmentSession) -> list[ResultShare]:
+    """The session's links that still work, newest first."""
+    return list(
+        ResultShare.objects.filter(session=session, revoked_at__isnull=True)
+        .select_related("run")
+        .order_by("-created_at")
+    )
+
+
+def result_share_for_session(session: AssessmentSession, share_id) -> ResultShare:
+    """Raises ResultShare.DoesNotExist for a share of another session (callers answer 404)."""
+    return ResultShare.objects.get(session=session, pk=share_id)
+
+
+def result_share_by_token(token: str) -> ResultShare:
+    """The working share behind a link, with what its page shows; raises ResultShare.DoesNotExist
+    for an unknown or revoked link (callers answer 404, the same for both)."""
+    return ResultShare.objects.select_related(
+        "run",
+        "session__questionnaire_version__questionnaire",
+        "session__questionnaire_version__analysis_model",
+        "session__subject",
+    ).get(token=token, revoked_at__isnull=True)
 
 
 def subjects_for_user(user) -> QuerySet[SubjectProfile]:

@@ -9,6 +9,7 @@ from assessments.presenters.charts import (
     build_results,
     percent_for,
 )
+from assessments.presenters.overview import Radar, build_radar, standings_for, summary_paragraph
 from assessments.presenters.taking import (
     PAGE_SIZE,
     FormValue,
@@ -32,6 +33,10 @@ from assessments.presenters.taking import (
 
 __all__ = [
     "PAGE_SIZE",
+    "Radar",
+    "build_radar",
+    "standings_for",
+    "summary_paragraph",
     "Chart",
     "Comparison",
     "FormValue",

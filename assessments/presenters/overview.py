@@ -1,0 +1,227 @@
+"""The results overview beyond the bars: a radar chart of the domains, a summary paragraph built
+from the bands (and percentiles), and where a score stands against norms and the cohort.
+
+Pure functions over what the view already loaded (no queries here).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from assessments import norms
+from assessments.presenters.taking import fmt_number
+
+# --------------------------------------------------------------------------- radar chart
+
+RADAR_WIDTH = 480
+RADAR_HEIGHT = 380
+RADAR_RADIUS = 125
+RADAR_RINGS = (25, 50, 75, 100)
+RADAR_MIN_AXES = 3  # fewer axes make a line, not a shape
+
+
+def _n(value: float) -> str:
+    """A coordinate as SVG wants it, whatever the active locale (never a decimal comma)."""
+    return f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class RadarAxis:
+    """One axis; coordinates are preformatted strings (see `_n`)."""
+
+    name: str
+    value_text: str
+    x: str  # end of the axis (100 on the scale)
+    y: str
+    label_x: str
+    label_y: str
+    value_y: str  # the value is written under the name
+    anchor: str  # start | middle | end
+    point_x: str  # the score on this axis
+    point_y: str
+
+
+@dataclass(frozen=True)
+class Radar:
+    axes: tuple[RadarAxis, ...]
+    rings: tuple[str, ...]  # polygon points of the 25/50/75/100 rings
+    shape: str  # polygon points of the scores
+    width: int = RADAR_WIDTH
+    height: int = RADAR_HEIGHT
+    cx: str = _n(RADAR_WIDTH / 2)
+    cy: str = _n(RADAR_HEIGHT / 2)
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+
+def _point(index: int, count: int, fraction: float) -> tuple[float, float]:
+    """Axis `index` of `count`, clockwise from the top, at `fraction` of the radius."""
+    angle = -math.pi / 2 + 2 * math.pi * index / count
+    return (
+        RADAR_WIDTH / 2 + math.cos(angle) * RADAR_RADIUS * fraction,
+        RADAR_HEIGHT / 2 + math.sin(angle) * RADAR_RADIUS * fraction,
+    )
+
+
+def _points(points: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+
+
+def build_radar(entries: Sequence[tuple[str, float | None, str]]) -> Radar | None:
+    """entries: (name, 0–100 score, value text), one per axis. None below three scored axes."""
+    scored = [(name, percent, text) for name, percent, text in entries if percent is not None]
+    count = len(scored)
+    if count < RADAR_MIN_AXES:
+        return None
+    axes = []
+    shape = []
+    for index, (name, percent, text) in enumerate(scored):
+        x, y = _point(index, count, 1.0)
+        label_x, label_y = _point(index, count, 1.12)
+        offset = label_x - RADAR_WIDTH / 2
+        anchor = "middle" if abs(offset) < 8 else ("start" if offset > 0 else "end")
+        if label_y < RADAR_HEIGHT / 2 - RADAR_RADIUS:  # the top label sits above its axis
+            label_y -= 14
+        elif label_y > RADAR_HEIGHT / 2 + RADAR_RADIUS * 0.5:  # lower labels hang below the rim
+            label_y += 8
+        point = _point(index, count, max(0.0, min(100.0, percent)) / 100)
+        shape.append(point)
+        axes.append(
+            RadarAxis(
+                name=name,
+                value_text=text,
+                x=_n(x),
+                y=_n(y),
+                label_x=_n(label_x),
+                label_y=_n(label_y),
+                value_y=_n(label_y + 15),
+                anchor=anchor,
+                point_x=_n(point[0]),
+                point_y=_n(point[1]),
+            )
+        )
+    rings = tuple(_points([_point(i, count, ring / 100) for i in range(count)]) for ring in RADAR_RINGS)
+    shape = _points(shape)
+    return Radar(axes=tuple(axes), rings=rings, shape=shape)
+
+
+# --------------------------------------------------------------------------- standing
+
+
+def standings_for(
+    *,
+    model_slug: str,
+    band_basis: str,
+    scores: Sequence,  # TraitScore rows (dimension loaded)
+    cohort: Mapping[int, object],  # selectors.cohort_counts()
+) -> dict[str, list[norms.Standing]]:
+    """{dimension slug: [standing against published norms, standing in the cohort]} (either may
+    be missing). Relative (ipsative) bands compare a person with themself: no percentiles."""
+    if band_basis == "relative":
+        return {}
+    table = norms.norm_table_for(model_slug)
+    found: dict[str, list[norms.Standing]] = {}
+    for score in scores:
+        if not score.item_count:
+            continue
+        slug = score.dimension.slug
+        standings = []
+        if table is not None:
+            against_norms = norms.norm_standing(table, slug, score.item_mean, score.item_count)
+            if against_norms is not None:
+                standings.append(against_norms)
+        count = cohort.get(score.dimension_id)
+        if count is not None:
+            in_cohort = norms.cohort_standing(count.below, count.equal, count.n)
+            if in_cohort is not None:
+                standings.append(in_cohort)
+        if standings:
+            found[slug] = standings
+    return found
+
+
+# --------------------------------------------------------------------------- summary and explanations
+
+
+def _join(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def summary_paragraph(domains: Sequence) -> str:
+    """A few sentences from the bands of the top-level dimensions (DimensionResult), highest
+    scores first, plus where the person stands out most against the reference group."""
+    groups: dict[str, list] = {}
+    for domain in domains:
+        if domain.item_count and domain.band_label:
+            groups.setdefault(domain.band_label, []).append(domain)
+    if not groups:
+        return ""
+    ordered = sorted(groups.items(), key=lambda g: -max((d.percent or 0.0) for d in g[1]))
+    parts = []
+    for label, members in ordered:
+        names = [d.name for d in members]
+        verb = "is" if len(names) == 1 else "are"
+        parts.append(f"{_join(names)} {verb} {label.lower()}")
+    text = "In short: " + "; ".join(parts) + "."
+    # Published norms only: the same reference for every domain (the cohort's n may differ).
+    normed = [(d, s) for d in domains for s in d.standings if s.n is None]
+    if len(normed) >= 2:
+        high = max(normed, key=lambda pair: pair[1].percentile)
+        low = min(normed, key=lambda pair: pair[1].percentile)
+        text += (
+            f" Against the reference group you stand highest in {high[0].name} (higher than "
+            f"{high[1].shown} % of it) and lowest in {low[0].name} (higher than {low[1].shown} %)."
+        )
+    return text
+
+
+def scale_explanation(
+    *,
+    raw: float,
+    normalized: float | None,
+    item_mean: float | None,
+    item_count: int,
+    scale_min: float | None,
+    scale_max: float | None,
+    relative: float | None,
+    band_basis: str,
+    band_label: str,
+    relative_method: str = "deviation",
+) -> list[str]:
+    """How the raw sum becomes the 0–100 score (and what the band compares), step by step."""
+    lines = []
+    if normalized is not None and scale_min is not None and scale_max is not None:
+        lines.append(
+            f"From the questions you answered, the raw score could run from {fmt_number(scale_min, 2)} to "
+            f"{fmt_number(scale_max, 2)}. The 0–100 score places your raw score in that range: "
+            f"({fmt_number(raw, 2)} − {fmt_number(scale_min, 2)}) ÷ ({fmt_number(scale_max, 2)} − "
+            f"{fmt_number(scale_min, 2)}) × 100 = {fmt_number(normalized, 1)}."
+        )
+    elif normalized is not None:
+        lines.append(
+            "The 0–100 score places your raw score between the lowest and highest your answers allow."
+        )
+    if band_basis == "item_mean" and item_mean is not None and item_count:
+        lines.append(
+            f"The band uses the average per question: {fmt_number(raw, 2)} ÷ {item_count} = "
+            f"{fmt_number(item_mean, 2)}" + (f", which is {band_label.lower()}." if band_label else ".")
+        )
+    elif band_basis == "relative" and relative_method == "share" and relative is not None:
+        lines.append(
+            f"The band looks at this score's share of the total of your own scores: "
+            f"{fmt_number(relative, 1)} %" + (f", which is {band_label.lower()}." if band_label else ".")
+        )
+    elif band_basis == "relative" and relative is not None and normalized is not None:
+        mean = normalized - relative
+        lines.append(
+            f"The band compares this score with the mean of your own scores ({fmt_number(mean, 1)}): "
+            f"{'+' if relative >= 0 else '−'}{fmt_number(abs(relative), 1)} points"
+            + (f", which is {band_label.lower()}." if band_label else ".")
+        )
+    return lines
