@@ -225,3 +225,65 @@ def scale_explanation(
             + (f", which is {band_label.lower()}." if band_label else ".")
         )
     return lines
+
+
+# --------------------------------------------------------------------------- self vs others
+
+GAP_MIN_POINTS = 10.0  # smaller differences on the 0–100 scale are noise with a handful of raters
+GAP_LIMIT = 3
+ITEM_GAP_MIN_SHARE = 0.15  # of the answer scale (e.g. 0.6 points on a 1–5 scale)
+ITEM_GAP_LIMIT = 5
+
+
+def biggest_gaps(rows: Sequence) -> list[str]:
+    """Sentences for the dimensions (ComparisonRow) where others' mean differs most from the
+    person's own score: "Others see you as higher in Agreeableness than you do (62 vs 48)."."""
+    gaps = [
+        (row, row.others_percent - row.self_percent)
+        for row in rows
+        if row.self_percent is not None and row.others_percent is not None
+    ]
+    gaps = [g for g in gaps if abs(g[1]) >= GAP_MIN_POINTS]
+    gaps.sort(key=lambda g: (-abs(g[1]), g[0].is_facet, g[0].name))
+    return [
+        f"Others see you as {'higher' if gap > 0 else 'lower'} in {row.name} than you do "
+        f"({row.others_text} vs {row.self_text})."
+        for row, gap in gaps[:GAP_LIMIT]
+    ]
+
+
+@dataclass(frozen=True)
+class ItemGap:
+    question: str
+    self_text: str
+    others_text: str
+    others_n: int
+    direction: str  # "Others answered higher" | "Others answered lower"
+
+
+def _value_text(comparison, value: float) -> str:
+    if comparison.item.bank_item.question_type == "boolean":
+        return f"{fmt_number(value * 100, 0)} % yes"
+    return fmt_number(value, 1)
+
+
+def item_gaps(comparisons: Sequence, lang: str | None) -> list[ItemGap]:
+    """The questions (selectors.ItemComparison) where others' mean answer differs most from the
+    person's own, largest first; aggregates only (the selector already dropped n below min-n)."""
+    ranked = [c for c in comparisons if c.gap is not None and abs(c.gap) >= ITEM_GAP_MIN_SHARE]
+    ranked.sort(key=lambda c: (-abs(c.gap), c.item.sort_order))
+    found = []
+    for c in ranked[:ITEM_GAP_LIMIT]:
+        boolean = c.item.bank_item.question_type == "boolean"
+        scale = "" if boolean else f" on {fmt_number(c.low, 1)}–{fmt_number(c.high, 1)}"
+        self_text = ("Yes" if c.self_value else "No") if boolean else f"{fmt_number(c.self_value, 1)}{scale}"
+        found.append(
+            ItemGap(
+                question=c.item.text_in(lang),
+                self_text=self_text,
+                others_text=f"{_value_text(c, c.others_mean)}{scale}",
+                others_n=c.others_n,
+                direction="Others answered higher" if c.gap > 0 else "Others answered lower",
+            )
+        )
+    return found
