@@ -48,7 +48,7 @@ class Standing:
     """A score's place in one reference group."""
 
     percentile: float  # share of the group scoring lower, 0–100
-    group: str  # e.g. "the reference group (IPIP-NEO-120 norms, Johnson)"
+    group: str  # "the reference group" (published norms) or "people who took it here" (cohort)
     n: int | None = None  # group size, for the cohort
 
     @property
@@ -122,7 +122,7 @@ def norm_standing(table: NormTable, slug: str, item_mean: float | None, item_cou
         return None
     return Standing(
         percentile=normal_percentile(item_mean * norm.items, norm.mean, norm.sd),
-        group=f"the reference group ({table.name})",
+        group="the reference group",
     )
 
 
@@ -134,6 +134,6 @@ def cohort_standing(below: int, equal: int, n: int) -> Standing | None:
 
 
 def standing_sentence(standing: Standing) -> str:
-    """The narrative's wording: "You score higher than 73 % of the reference group (…)."."""
+    """The narrative's wording: "You score higher than 73 % of the reference group."."""
     size = f" (n = {standing.n})" if standing.n is not None else ""
     return f"You score higher than {standing.shown} % of {standing.group}{size}."

@@ -19,7 +19,13 @@ from assessments.models import (
     ResponseTraitComponent,
     TraitScore,
 )
-from assessments.presenters.overview import Radar, build_radar, scale_explanation, summary_paragraph
+from assessments.presenters.overview import (
+    Radar,
+    build_radar,
+    reference_note,
+    scale_explanation,
+    summary_paragraph,
+)
 from assessments.presenters.taking import fmt_number, fmt_signed, generated
 from questionnaires.models import TraitComposite, TraitDimension, TraitThreshold, translated
 
@@ -162,6 +168,7 @@ class Results:
     scale_note: str
     radar: Radar | None = None  # the domains on one shape (three or more scored domains)
     summary: str = ""  # a few sentences from the bands
+    reference_note: str = ""  # what the percentiles compare with (when there are any)
 
     @property
     def has_facets(self) -> bool:
@@ -232,6 +239,7 @@ def build_results(
     relative_method: str = "deviation",
     standings: Mapping[str, Sequence[norms.Standing]] | None = None,
     explain: bool = True,
+    model_slug: str = "",
 ) -> Results:
     """`standings` by dimension slug (presenters.standings_for); `explain`: add the step-by-step
     explanation of each score (the owner's page; a shared page shows no answers)."""
@@ -354,6 +362,7 @@ def build_results(
         scale_note=note,
         radar=radar,
         summary=summary_paragraph([g.domain for g in domains]),
+        reference_note=reference_note(model_slug, band_basis) if standings else "",
     )
 
 

@@ -15,7 +15,7 @@ from assessments.presenters.taking import fmt_number
 
 # --------------------------------------------------------------------------- radar chart
 
-RADAR_WIDTH = 480
+RADAR_WIDTH = 560
 RADAR_HEIGHT = 380
 RADAR_RADIUS = 125
 RADAR_RINGS = (25, 50, 75, 100)
@@ -151,6 +151,21 @@ def _join(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def reference_note(model_slug: str, band_basis: str) -> str:
+    """Which reference group the percentiles use (said once per page, not in every sentence)."""
+    if band_basis == "relative":
+        return ""
+    table = norms.norm_table_for(model_slug)
+    note = (
+        f"Percentiles: the reference group is {table.name} ({table.group}); "
+        if table is not None
+        else "Percentiles: "
+    )
+    return note + (
+        f"“people who took it here” are this site's other respondents, shown from {norms.COHORT_MIN} on."
+    )
 
 
 def summary_paragraph(domains: Sequence) -> str:

@@ -53,6 +53,7 @@ def _build(session: AssessmentSession, run: AnalysisRun, *, explain: bool) -> pr
             model_slug=model.slug, band_basis=band_basis, scores=scores, cohort=cohort
         ),
         explain=explain,
+        model_slug=model.slug,
     )
 
 

@@ -82,7 +82,7 @@ def test_a_score_is_placed_against_the_norm_table():
     assert standing.percentile == pytest.approx(85.31, abs=0.01)
     assert standing.shown == 85
     assert standing_sentence(standing) == (
-        "You score higher than 85 % of the reference group (IPIP-NEO-120 norms (Johnson))."
+        "You score higher than 85 % of the reference group."
     )
 
 

@@ -71,7 +71,8 @@ def test_narratives_say_where_a_score_stands_against_johnsons_norms(user_client,
     html = user_client.get(f"/assessments/{neo.pk}/results/").content.decode()
 
     # Neuroticism: 24 items at 5 → raw 120, far above the reference mean 66.7 (SD 16.5): 99 %.
-    assert "You score higher than 99 % of the reference group (IPIP-NEO-120 norms (Johnson))." in html
+    assert "You score higher than 99 % of the reference group." in html
+    assert "the reference group is Johnson&#x27;s IPIP-NEO-120 norms (adults of all ages" in html
     sentences = re.findall(r"You score higher than (\d+) % of the reference group", html)
     assert len(sentences) >= 35  # every domain and facet has a norm
 
