@@ -133,7 +133,22 @@ def cohort_standing(below: int, equal: int, n: int) -> Standing | None:
     return Standing(percentile=rank_percentile(below, equal, n), group="people who took it here", n=n)
 
 
-def standing_sentence(standing: Standing) -> str:
+STANDING_TEXT = {
+    "en": {
+        "the reference group": "You score higher than {shown} % of the reference group.",
+        "people who took it here": "You score higher than {shown} % of people who took it here (n = {n}).",
+    },
+    "de": {
+        "the reference group": "Ihr Wert liegt höher als bei {shown} % der Referenzgruppe.",
+        "people who took it here": (
+            "Ihr Wert liegt höher als bei {shown} % der Personen, die den Fragebogen hier ausgefüllt haben "
+            "(n = {n})."
+        ),
+    },
+}
+
+
+def standing_sentence(standing: Standing, lang: str | None = None) -> str:
     """The narrative's wording: "You score higher than 73 % of the reference group."."""
-    size = f" (n = {standing.n})" if standing.n is not None else ""
-    return f"You score higher than {standing.shown} % of {standing.group}{size}."
+    texts = STANDING_TEXT.get(lang or "en", STANDING_TEXT["en"])
+    return texts[standing.group].format(shown=standing.shown, n=standing.n)

@@ -127,11 +127,8 @@ class DimensionResult:
     item_count: int
     contributions: tuple[ContributionRow, ...]
     standings: tuple[norms.Standing, ...] = ()  # against published norms, then the cohort
+    standing_sentences: tuple[str, ...] = ()  # the standings in words, in the session's language
     explanation: tuple[str, ...] = ()  # how the raw sum became the 0–100 score and the band
-
-    @property
-    def standing_sentences(self) -> list[str]:
-        return [norms.standing_sentence(standing) for standing in self.standings]
 
     @property
     def raw_text(self) -> str:
@@ -299,6 +296,9 @@ def build_results(
             item_count=score.item_count,
             contributions=tuple(contributions) if explain else (),
             standings=tuple(standings.get(dimension.slug, ())),
+            standing_sentences=tuple(
+                norms.standing_sentence(s, lang) for s in standings.get(dimension.slug, ())
+            ),
             explanation=tuple(
                 scale_explanation(
                     raw=score.raw_score,
@@ -311,6 +311,7 @@ def build_results(
                     band_basis=band_basis,
                     band_label=translated(threshold, "label", lang) if threshold else score.band_label,
                     relative_method=relative_method,
+                    lang=lang,
                 )
             )
             if explain and score.item_count
@@ -361,7 +362,7 @@ def build_results(
         composites=tuple(composite_rows),
         scale_note=note,
         radar=radar,
-        summary=summary_paragraph([g.domain for g in domains]),
+        summary=summary_paragraph([g.domain for g in domains], lang),
         reference_note=reference_note(model_slug, band_basis) if standings else "",
     )
 

@@ -146,11 +146,50 @@ def standings_for(
 
 # --------------------------------------------------------------------------- summary and explanations
 
+# Sentences built here sit beside the questionnaire's own (translated) narratives, so they follow
+# the session's language, not the interface's.
+OVERVIEW_TEXT = {
+    "de": {
+        " and ": " und ",
+        "{names} is {label}": "{names} ist {label}",
+        "{names} are {label}": "{names} sind {label}",
+        "In short: {parts}.": "Kurz gesagt: {parts}.",
+        (
+            " Against the reference group you stand highest in {high} (higher than {high_shown} % of it) "
+            "and lowest in {low} (higher than {low_shown} %)."
+        ): (
+            " Im Vergleich mit der Referenzgruppe liegen Sie bei {high} am höchsten (höher als {high_shown} % "
+            "der Gruppe) und bei {low} am niedrigsten (höher als {low_shown} %)."
+        ),
+        (
+            "From the questions you answered, the raw score could run from {low} to {high}. The 0–100 score "
+            "places your raw score in that range: ({raw} − {low}) ÷ ({high} − {low}) × 100 = {score}."
+        ): (
+            "Mit den beantworteten Fragen konnte der Rohwert zwischen {low} und {high} liegen. Der Wert von "
+            "0 bis 100 gibt an, wo Ihr Rohwert in diesem Bereich liegt: ({raw} − {low}) ÷ ({high} − {low}) "
+            "× 100 = {score}."
+        ),
+        "The 0–100 score places your raw score between the lowest and highest your answers allow.": (
+            "Der Wert von 0 bis 100 gibt an, wo Ihr Rohwert zwischen dem niedrigsten und dem höchsten "
+            "möglichen Wert liegt."
+        ),
+        "The band uses the average per question: {raw} ÷ {count} = {mean}": (
+            "Die Einstufung nutzt den Durchschnitt pro Frage: {raw} ÷ {count} = {mean}"
+        ),
+        "The band looks at this score's share of the total of your own scores: {share} %": (
+            "Die Einstufung betrachtet den Anteil dieses Werts an der Summe Ihrer eigenen Werte: {share} %"
+        ),
+        "The band compares this score with the mean of your own scores ({mean}): {sign}{points} points": (
+            "Die Einstufung vergleicht diesen Wert mit dem Mittelwert Ihrer eigenen Werte ({mean}): "
+            "{sign}{points} Punkte"
+        ),
+        ", which is {label}.": ", also {label}.",
+    }
+}
 
-def _join(names: Sequence[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+def _t(text: str, lang: str | None, **values) -> str:
+    return OVERVIEW_TEXT.get(lang or "", {}).get(text, text).format(**values)
 
 
 def reference_note(model_slug: str, band_basis: str) -> str:
@@ -168,7 +207,13 @@ def reference_note(model_slug: str, band_basis: str) -> str:
     )
 
 
-def summary_paragraph(domains: Sequence) -> str:
+def _join(names: Sequence[str], lang: str | None = None) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])}{_t(' and ', lang)}{names[-1]}"
+
+
+def summary_paragraph(domains: Sequence, lang: str | None = None) -> str:
     """A few sentences from the bands of the top-level dimensions (DimensionResult), highest
     scores first, plus where the person stands out most against the reference group."""
     groups: dict[str, list] = {}
@@ -181,17 +226,22 @@ def summary_paragraph(domains: Sequence) -> str:
     parts = []
     for label, members in ordered:
         names = [d.name for d in members]
-        verb = "is" if len(names) == 1 else "are"
-        parts.append(f"{_join(names)} {verb} {label.lower()}")
-    text = "In short: " + "; ".join(parts) + "."
+        pattern = "{names} is {label}" if len(names) == 1 else "{names} are {label}"
+        parts.append(_t(pattern, lang, names=_join(names, lang), label=label.lower()))
+    text = _t("In short: {parts}.", lang, parts="; ".join(parts))
     # Published norms only: the same reference for every domain (the cohort's n may differ).
     normed = [(d, s) for d in domains for s in d.standings if s.n is None]
     if len(normed) >= 2:
         high = max(normed, key=lambda pair: pair[1].percentile)
         low = min(normed, key=lambda pair: pair[1].percentile)
-        text += (
-            f" Against the reference group you stand highest in {high[0].name} (higher than "
-            f"{high[1].shown} % of it) and lowest in {low[0].name} (higher than {low[1].shown} %)."
+        text += _t(
+            " Against the reference group you stand highest in {high} (higher than {high_shown} % of it) "
+            "and lowest in {low} (higher than {low_shown} %).",
+            lang,
+            high=high[0].name,
+            high_shown=high[1].shown,
+            low=low[0].name,
+            low_shown=low[1].shown,
         )
     return text
 
@@ -208,36 +258,61 @@ def scale_explanation(
     band_basis: str,
     band_label: str,
     relative_method: str = "deviation",
+    lang: str | None = None,
 ) -> list[str]:
     """How the raw sum becomes the 0–100 score (and what the band compares), step by step."""
     lines = []
+    which = _t(", which is {label}.", lang, label=band_label.lower()) if band_label else "."
     if normalized is not None and scale_min is not None and scale_max is not None:
         lines.append(
-            f"From the questions you answered, the raw score could run from {fmt_number(scale_min, 2)} to "
-            f"{fmt_number(scale_max, 2)}. The 0–100 score places your raw score in that range: "
-            f"({fmt_number(raw, 2)} − {fmt_number(scale_min, 2)}) ÷ ({fmt_number(scale_max, 2)} − "
-            f"{fmt_number(scale_min, 2)}) × 100 = {fmt_number(normalized, 1)}."
+            _t(
+                "From the questions you answered, the raw score could run from {low} to {high}. The 0–100 "
+                "score places your raw score in that range: ({raw} − {low}) ÷ ({high} − {low}) × 100 = "
+                "{score}.",
+                lang,
+                low=fmt_number(scale_min, 2),
+                high=fmt_number(scale_max, 2),
+                raw=fmt_number(raw, 2),
+                score=fmt_number(normalized, 1),
+            )
         )
     elif normalized is not None:
         lines.append(
-            "The 0–100 score places your raw score between the lowest and highest your answers allow."
+            _t(
+                "The 0–100 score places your raw score between the lowest and highest your answers allow.",
+                lang,
+            )
         )
     if band_basis == "item_mean" and item_mean is not None and item_count:
         lines.append(
-            f"The band uses the average per question: {fmt_number(raw, 2)} ÷ {item_count} = "
-            f"{fmt_number(item_mean, 2)}" + (f", which is {band_label.lower()}." if band_label else ".")
+            _t(
+                "The band uses the average per question: {raw} ÷ {count} = {mean}",
+                lang,
+                raw=fmt_number(raw, 2),
+                count=item_count,
+                mean=fmt_number(item_mean, 2),
+            )
+            + which
         )
     elif band_basis == "relative" and relative_method == "share" and relative is not None:
         lines.append(
-            f"The band looks at this score's share of the total of your own scores: "
-            f"{fmt_number(relative, 1)} %" + (f", which is {band_label.lower()}." if band_label else ".")
+            _t(
+                "The band looks at this score's share of the total of your own scores: {share} %",
+                lang,
+                share=fmt_number(relative, 1),
+            )
+            + which
         )
     elif band_basis == "relative" and relative is not None and normalized is not None:
-        mean = normalized - relative
         lines.append(
-            f"The band compares this score with the mean of your own scores ({fmt_number(mean, 1)}): "
-            f"{'+' if relative >= 0 else '−'}{fmt_number(abs(relative), 1)} points"
-            + (f", which is {band_label.lower()}." if band_label else ".")
+            _t(
+                "The band compares this score with the mean of your own scores ({mean}): {sign}{points} points",
+                lang,
+                mean=fmt_number(normalized - relative, 1),
+                sign="+" if relative >= 0 else "−",
+                points=fmt_number(abs(relative), 1),
+            )
+            + which
         )
     return lines
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from assessments.norms import Standing
+from assessments.norms import Standing, standing_sentence
 from assessments.presenters.overview import (
     RADAR_HEIGHT,
     RADAR_RADIUS,
@@ -149,3 +149,35 @@ def test_gaps_of_ten_points_or_more_are_named_largest_first():
         "Others see you as lower in Orderliness than you do (40 vs 80).",
         "Others see you as higher in Agreeableness than you do (62 vs 48).",
     ]
+
+
+def test_a_german_session_reads_german_sentences():
+    domains = [
+        Domain("Extraversion", "Hoch", 80.0, standings=(Standing(91.2, "the reference group"),)),
+        Domain("Verträglichkeit", "Hoch", 70.0, standings=(Standing(40.0, "the reference group"),)),
+        Domain("Neurotizismus", "Niedrig", 10.0, standings=(Standing(3.0, "the reference group"),)),
+    ]
+
+    assert summary_paragraph(domains, "de") == (
+        "Kurz gesagt: Extraversion und Verträglichkeit sind hoch; Neurotizismus ist niedrig. "
+        "Im Vergleich mit der Referenzgruppe liegen Sie bei Extraversion am höchsten (höher als 91 % der "
+        "Gruppe) und bei Neurotizismus am niedrigsten (höher als 3 %)."
+    )
+    assert standing_sentence(Standing(40.0, "people who took it here", n=31), "de") == (
+        "Ihr Wert liegt höher als bei 40 % der Personen, die den Fragebogen hier ausgefüllt haben (n = 31)."
+    )
+    assert (
+        scale_explanation(
+            raw=14,
+            normalized=62.5,
+            item_mean=3.5,
+            item_count=4,
+            scale_min=4,
+            scale_max=20,
+            relative=None,
+            band_basis="item_mean",
+            band_label="Hoch",
+            lang="de",
+        )[1]
+        == "Die Einstufung nutzt den Durchschnitt pro Frage: 14 ÷ 4 = 3.5, also hoch."
+    )
