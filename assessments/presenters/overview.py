@@ -163,11 +163,11 @@ OVERVIEW_TEXT = {
         ),
         (
             "From the questions you answered, the raw score could run from {low} to {high}. The 0–100 score "
-            "places your raw score in that range: ({raw} − {low}) ÷ ({high} − {low}) × 100 = {score}."
+            "places your raw score in that range: ({raw} − {low_term}) ÷ ({high} − {low_term}) × 100 = {score}."
         ): (
             "Mit den beantworteten Fragen konnte der Rohwert zwischen {low} und {high} liegen. Der Wert von "
-            "0 bis 100 gibt an, wo Ihr Rohwert in diesem Bereich liegt: ({raw} − {low}) ÷ ({high} − {low}) "
-            "× 100 = {score}."
+            "0 bis 100 gibt an, wo Ihr Rohwert in diesem Bereich liegt: ({raw} − {low_term}) ÷ ({high} − "
+            "{low_term}) × 100 = {score}."
         ),
         "The 0–100 score places your raw score between the lowest and highest your answers allow.": (
             "Der Wert von 0 bis 100 gibt an, wo Ihr Rohwert zwischen dem niedrigsten und dem höchsten "
@@ -186,6 +186,16 @@ OVERVIEW_TEXT = {
         ", which is {label}.": ", also {label}.",
     }
 }
+
+
+def _signed(value: float) -> str:
+    """A number with a typographic minus (−1, not -1)."""
+    return fmt_number(value, 2).replace("-", "−")
+
+
+def _term(value: float) -> str:
+    """A number to subtract: negatives in parentheses, so "7 − (−1)" reads right."""
+    return f"({_signed(value)})" if value < 0 else _signed(value)
 
 
 def _t(text: str, lang: str | None, **values) -> str:
@@ -267,12 +277,13 @@ def scale_explanation(
         lines.append(
             _t(
                 "From the questions you answered, the raw score could run from {low} to {high}. The 0–100 "
-                "score places your raw score in that range: ({raw} − {low}) ÷ ({high} − {low}) × 100 = "
-                "{score}.",
+                "score places your raw score in that range: ({raw} − {low_term}) ÷ ({high} − {low_term}) × "
+                "100 = {score}.",
                 lang,
-                low=fmt_number(scale_min, 2),
-                high=fmt_number(scale_max, 2),
-                raw=fmt_number(raw, 2),
+                low=_signed(scale_min),
+                low_term=_term(scale_min),
+                high=_signed(scale_max),
+                raw=_signed(raw),
                 score=fmt_number(normalized, 1),
             )
         )

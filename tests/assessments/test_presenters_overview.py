@@ -181,3 +181,22 @@ def test_a_german_session_reads_german_sentences():
         )[1]
         == "Die Einstufung nutzt den Durchschnitt pro Frage: 14 ÷ 4 = 3.5, also hoch."
     )
+
+
+def test_a_negative_lowest_raw_score_is_subtracted_in_parentheses():
+    lines = scale_explanation(
+        raw=7,
+        normalized=40,
+        item_mean=None,
+        item_count=5,
+        scale_min=-1,
+        scale_max=19,
+        relative=None,
+        band_basis="normalized",
+        band_label="",
+    )
+
+    assert lines == [
+        "From the questions you answered, the raw score could run from −1 to 19. The 0–100 score places "
+        "your raw score in that range: (7 − (−1)) ÷ (19 − (−1)) × 100 = 40."
+    ]
