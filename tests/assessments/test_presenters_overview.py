@@ -166,21 +166,22 @@ def test_a_german_session_reads_german_sentences():
     assert standing_sentence(Standing(40.0, "people who took it here", n=31), "de") == (
         "Ihr Wert liegt höher als bei 40 % der Personen, die den Fragebogen hier ausgefüllt haben (n = 31)."
     )
-    assert (
-        scale_explanation(
-            raw=14,
-            normalized=62.5,
-            item_mean=3.5,
-            item_count=4,
-            scale_min=4,
-            scale_max=20,
-            relative=None,
-            band_basis="item_mean",
-            band_label="Hoch",
-            lang="de",
-        )[1]
-        == "Die Einstufung nutzt den Durchschnitt pro Frage: 14 ÷ 4 = 3.5, also hoch."
-    )
+    assert scale_explanation(
+        raw=14,
+        normalized=62.5,
+        item_mean=3.5,
+        item_count=4,
+        scale_min=4,
+        scale_max=20,
+        relative=None,
+        band_basis="item_mean",
+        band_label="Hoch",
+        lang="de",
+    ) == [
+        "Mit den beantworteten Fragen konnte der Rohwert zwischen 4 und 20 liegen. Der Wert von 0 bis 100 "
+        "gibt an, wo Ihr Rohwert in diesem Bereich liegt: (14 − 4) ÷ (20 − 4) × 100 = 62.5.",
+        "Die Einstufung nutzt den Durchschnitt pro Frage: 14 ÷ 4 = 3.5, also hoch.",
+    ]
 
 
 def test_a_negative_lowest_raw_score_is_subtracted_in_parentheses():
