@@ -412,6 +412,26 @@ class AnalysisReport(models.Model):
         return f"{self.run_id} {self.format}/{self.locale}"
 
 
+class ResultShare(models.Model):
+    """A private link to one scored result: anyone with the token sees it without an account
+    (scores, bands and texts; never the answers), until the owner revokes it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    session = models.ForeignKey(AssessmentSession, on_delete=models.CASCADE, related_name="result_shares")
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="shares")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "revoked_at"], name="result_share_session_idx")]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"Share of {self.session_id} ({state})"
+
+
 class SubjectTraitAverage(models.Model):
     """Read-only SQL view `subject_trait_average_v` (seed 002): per subject, questionnaire
     version, respondent kind and dimension, the mean of each scored session's latest run

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, IntegerField, Max, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from assessments import scoring
 from assessments.models import (
@@ -16,6 +17,7 @@ from assessments.models import (
     CompositeScore,
     Response,
     ResponseTraitComponent,
+    ResultShare,
     SubjectProfile,
     SubjectTraitAverage,
     Survey,
@@ -432,6 +434,99 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
     )
 
 
+@dataclass(frozen=True)
+class ItemComparison:
+    """One question: the others' mean answer (n at or above min-n) beside the subject's own."""
+
+    item: QuestionnaireItem
+    others_n: int
+    others_mean: float
+    self_value: float | None
+    low: float  # the answer scale, to compare gaps between questions
+    high: float
+
+    @property
+    def gap(self) -> float | None:
+        """(others − self) as a share of the answer scale, −1 … 1; None without a self answer."""
+        if self.self_value is None or not self.high > self.low:
+            return None
+        return (self.others_mean - self.self_value) / (self.high - self.low)
+
+
+def _answer_scale(item: QuestionnaireItem) -> tuple[float, float] | None:
+    kind = item.bank_item.question_type
+    if kind == "boolean":
+        return 0.0, 1.0
+    if kind == "scalar":
+        low, high = item.config.get("min"), item.config.get("max")
+        return (float(low), float(high)) if low is not None and high is not None else None
+    if kind == "single_choice":
+        values = [o.value for o in item.bank_item.options.all() if o.value is not None]
+        return (min(values), max(values)) if values else None
+    return None  # multi choice and text have no single number to average
+
+
+def survey_item_comparisons(aggregate: SurveyAggregate) -> list[ItemComparison]:
+    """Per question with a numeric answer: the anonymous responders' mean answer and n, beside the
+    subject's own answer. Questions answered by fewer than min-n people are left out (their mean
+    would reveal answers), and nothing at all is returned before the survey's results show.
+    Two queries, whatever the number of responders or questions."""
+    if not aggregate.shown:
+        return []
+    survey = aggregate.survey
+    version = version_with_items(survey.questionnaire_version_id)
+    items = {item.pk: item for item in version.items.all() if not item.unscored}
+    scales = {pk: scale for pk, item in items.items() if (scale := _answer_scale(item)) is not None}
+    if not scales:
+        return []
+    rows = (
+        Response.objects.filter(
+            session__survey=survey, session__status=AssessmentSession.Status.SCORED, item_id__in=list(scales)
+        )
+        .values("item_id")
+        .annotate(
+            n_number=Count("id", filter=Q(value_number__isnull=False)),
+            n_option=Count("id", filter=Q(selected_option__value__isnull=False)),
+            n_boolean=Count("id", filter=Q(value_boolean__isnull=False)),
+            mean_number=Avg("value_number"),
+            mean_option=Avg("selected_option__value"),
+            mean_boolean=Avg(Cast("value_boolean", IntegerField())),
+        )
+    )
+    own: dict[int, float] = {}
+    if aggregate.self_session is not None:
+        for response in Response.objects.filter(
+            session=aggregate.self_session, item_id__in=list(scales)
+        ).select_related("selected_option"):
+            value = _response_number(response)
+            if value is not None:
+                own[response.item_id] = value
+    found = []
+    for row in rows:
+        item = items[row["item_id"]]
+        kind = item.bank_item.question_type
+        n, mean = {
+            "boolean": (row["n_boolean"], row["mean_boolean"]),
+            "scalar": (row["n_number"], row["mean_number"]),
+            "single_choice": (row["n_option"], row["mean_option"]),
+        }[kind]
+        if n < aggregate.threshold or mean is None:
+            continue
+        low, high = scales[item.pk]
+        found.append(ItemComparison(item, n, float(mean), own.get(item.pk), low, high))
+    return sorted(found, key=lambda c: c.item.sort_order)
+
+
+def _response_number(response: Response) -> float | None:
+    if response.value_boolean is not None:
+        return 1.0 if response.value_boolean else 0.0
+    if response.value_number is not None:
+        return float(response.value_number)
+    if response.selected_option_id and response.selected_option.value is not None:
+        return float(response.selected_option.value)
+    return None
+
+
 # --------------------------------------------------------------------------- API helpers
 
 
@@ -475,6 +570,81 @@ def runs_for_session(session: AssessmentSession) -> QuerySet[AnalysisRun]:
 def run_for_session(session: AssessmentSession, run_id) -> AnalysisRun:
     """Raises AnalysisRun.DoesNotExist when the run belongs to another session."""
     return runs_for_session(session).get(pk=run_id)
+
+
+# --------------------------------------------------------------------------- results: standing and shares
+
+
+@dataclass(frozen=True)
+class CohortCount:
+    """How one dimension's score compares with the cohort's: counts, never anyone's score."""
+
+    below: int
+    equal: int
+    n: int
+
+
+def cohort_counts(session: AssessmentSession, scores: Iterable[TraitScore]) -> dict[int, CohortCount]:
+    """{dimension id: CohortCount} of `scores` (the session's) among other people's results on
+    the same analysis model: each human subject's latest finished self-assessment, except the
+    session's own subject; survey answers and agents never count. Compares item means (skipped
+    items do not matter). One query, counted in PostgreSQL, however large the cohort."""
+    mine = {s.dimension_id: s.item_mean for s in scores if s.item_count and s.item_mean is not None}
+    if not mine:
+        return {}
+    cohort_runs = (
+        AnalysisRun.objects.filter(
+            status=AnalysisRun.Status.DONE,
+            session__survey__isnull=True,
+            session__respondent_kind=AssessmentSession.RespondentKind.SELF,
+            session__subject__subject_type=SubjectProfile.SubjectType.HUMAN,
+            session__questionnaire_version__analysis_model_id=session.questionnaire_version.analysis_model_id,
+        )
+        .exclude(session__subject_id=session.subject_id)
+        .order_by("session__subject_id", "-created_at")
+        .distinct("session__subject_id")
+        .values("id")
+    )
+    below, equal = Q(pk__in=[]), Q(pk__in=[])
+    for dimension_id, value in mine.items():
+        below |= Q(dimension_id=dimension_id, item_mean__lt=value)
+        equal |= Q(dimension_id=dimension_id, item_mean=value)
+    rows = (
+        TraitScore.objects.filter(
+            run_id__in=Subquery(cohort_runs),
+            dimension_id__in=list(mine),
+            item_mean__isnull=False,
+            item_count__gt=0,
+        )
+        .values("dimension_id")
+        .annotate(n=Count("id"), below=Count("id", filter=below), equal=Count("id", filter=equal))
+    )
+    return {row["dimension_id"]: CohortCount(row["below"], row["equal"], row["n"]) for row in rows}
+
+
+def result_shares_active(session: AssessmentSession) -> list[ResultShare]:
+    """The session's links that still work, newest first."""
+    return list(
+        ResultShare.objects.filter(session=session, revoked_at__isnull=True)
+        .select_related("run")
+        .order_by("-created_at")
+    )
+
+
+def result_share_for_session(session: AssessmentSession, share_id) -> ResultShare:
+    """Raises ResultShare.DoesNotExist for a share of another session (callers answer 404)."""
+    return ResultShare.objects.get(session=session, pk=share_id)
+
+
+def result_share_by_token(token: str) -> ResultShare:
+    """The working share behind a link, with what its page shows; raises ResultShare.DoesNotExist
+    for an unknown or revoked link (callers answer 404, the same for both)."""
+    return ResultShare.objects.select_related(
+        "run",
+        "session__questionnaire_version__questionnaire",
+        "session__questionnaire_version__analysis_model",
+        "session__subject",
+    ).get(token=token, revoked_at__isnull=True)
 
 
 def subjects_for_user(user) -> QuerySet[SubjectProfile]:

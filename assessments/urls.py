@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import benchmarks, sessions, surveys
+from assessments.views import benchmarks, results, sessions, surveys
 
 app_name = "assessments"
 
@@ -14,7 +14,14 @@ urlpatterns = [
     path("assessments/<uuid:session_id>/review/", sessions.review, name="review"),
     path("assessments/<uuid:session_id>/submit/", sessions.submit, name="submit"),
     path("assessments/<uuid:session_id>/done/", sessions.done, name="done"),
-    path("assessments/<uuid:session_id>/results/", sessions.results, name="results"),
+    path("assessments/<uuid:session_id>/results/", results.results, name="results"),
+    path("assessments/<uuid:session_id>/results/chart.svg", results.results_chart, name="results_chart"),
+    path("assessments/<uuid:session_id>/results/share/", results.share_create, name="share_create"),
+    path(
+        "assessments/<uuid:session_id>/results/share/<uuid:share_id>/revoke/",
+        results.share_revoke,
+        name="share_revoke",
+    ),
     path("assessments/<uuid:session_id>/rescore/", sessions.rescore, name="rescore"),
     path("assessments/<uuid:session_id>/runs/<uuid:run_id>/retry/", sessions.retry, name="retry"),
     # LLM benchmarks: my agents, a benchmark's progress, the comparison.
@@ -51,4 +58,7 @@ urlpatterns = [
     path("s/<str:share_token>/review/", surveys.survey_review, name="survey_review"),
     path("s/<str:share_token>/submit/", surveys.survey_submit, name="survey_submit"),
     path("s/<str:share_token>/thanks/", surveys.survey_thanks, name="survey_thanks"),
+    # Shared results: a private link, no account needed (not indexed).
+    path("r/<str:token>/", results.shared_result, name="shared_result"),
+    path("r/<str:token>/chart.svg", results.shared_result_chart, name="shared_result_chart"),
 ]

@@ -122,10 +122,18 @@ def model_config_problems(config: dict, slugs: set[str]) -> list[tuple[str, str]
     problems = []
     if config.get("aggregation", "sum") not in ("sum", "mean"):
         problems.append(("aggregation", f"must be sum or mean (got {_json(config['aggregation'])})"))
-    if config.get("band_basis", "raw") not in ("raw", "normalized", "item_mean"):
+    if config.get("band_basis", "raw") not in ("raw", "normalized", "item_mean", "relative"):
         problems.append(
-            ("band_basis", f"must be raw, normalized or item_mean (got {_json(config['band_basis'])})")
+            (
+                "band_basis",
+                f"must be raw, normalized, item_mean or relative (got {_json(config['band_basis'])})",
+            )
         )
+    relative = config.get("relative", {})
+    if not isinstance(relative, dict):
+        problems.append(("relative", 'must be an object like {"method": "deviation"}'))
+    elif relative.get("method", "deviation") not in ("deviation", "share"):
+        problems.append(("relative.method", f"must be deviation or share (got {_json(relative['method'])})"))
     normalization = config.get("normalization", {})
     if not isinstance(normalization, dict):
         return [*problems, ("normalization", "must be an object")]
@@ -436,6 +444,13 @@ def _threshold_problems(spec: VersionSpec) -> list[str]:
             if method != "minmax":
                 continue  # z-scores (and no normalization) have no fixed range to cover
             low, high = 0.0, 100.0
+        elif basis == "relative":
+            # Deviation from the siblings' mean of 0–100 scores runs from -100 to 100; a share
+            # of their total from 0 to 100 (raw scores have no such bound: nothing to check).
+            if method != "minmax":
+                continue
+            share = (spec.config.get("relative") or {}).get("method") == "share"
+            low, high = (0.0, 100.0) if share else (-100.0, 100.0)
         elif basis == "raw":
             if dimension.range_min is None or dimension.range_max is None:
                 continue  # no range hint: nothing to check against

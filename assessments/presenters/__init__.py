@@ -9,6 +9,14 @@ from assessments.presenters.charts import (
     build_results,
     percent_for,
 )
+from assessments.presenters.overview import (
+    Radar,
+    biggest_gaps,
+    build_radar,
+    item_gaps,
+    standings_for,
+    summary_paragraph,
+)
 from assessments.presenters.taking import (
     PAGE_SIZE,
     FormValue,
@@ -32,6 +40,12 @@ from assessments.presenters.taking import (
 
 __all__ = [
     "PAGE_SIZE",
+    "Radar",
+    "biggest_gaps",
+    "build_radar",
+    "item_gaps",
+    "standings_for",
+    "summary_paragraph",
     "Chart",
     "Comparison",
     "FormValue",

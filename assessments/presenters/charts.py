@@ -11,12 +11,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assessments import norms
 from assessments.models import (
     AnalysisRun,
     CompositeScore,
     Response,
     ResponseTraitComponent,
     TraitScore,
+)
+from assessments.presenters.overview import (
+    Radar,
+    build_radar,
+    reference_note,
+    scale_explanation,
+    summary_paragraph,
 )
 from assessments.presenters.taking import fmt_number, fmt_signed, generated
 from questionnaires.models import TraitComposite, TraitDimension, TraitThreshold, translated
@@ -118,6 +126,9 @@ class DimensionResult:
     narrative: str
     item_count: int
     contributions: tuple[ContributionRow, ...]
+    standings: tuple[norms.Standing, ...] = ()  # against published norms, then the cohort
+    standing_sentences: tuple[str, ...] = ()  # the standings in words, in the session's language
+    explanation: tuple[str, ...] = ()  # how the raw sum became the 0–100 score and the band
 
     @property
     def raw_text(self) -> str:
@@ -152,6 +163,9 @@ class Results:
     domains: tuple[DomainResult, ...]
     composites: tuple[CompositeResult, ...]
     scale_note: str
+    radar: Radar | None = None  # the domains on one shape (three or more scored domains)
+    summary: str = ""  # a few sentences from the bands
+    reference_note: str = ""  # what the percentiles compare with (when there are any)
 
     @property
     def has_facets(self) -> bool:
@@ -218,9 +232,18 @@ def build_results(
     thresholds: Sequence[TraitThreshold],
     normalization: str,
     lang: str | None,
+    band_basis: str = "raw",
+    relative_method: str = "deviation",
+    standings: Mapping[str, Sequence[norms.Standing]] | None = None,
+    explain: bool = True,
+    model_slug: str = "",
 ) -> Results:
+    """`standings` by dimension slug (presenters.standings_for); `explain`: add the step-by-step
+    explanation of each score (the owner's page; a shared page shows no answers)."""
     by_threshold = {(t.dimension_id, t.key): t for t in thresholds}
-    narratives = {d.get("dimension"): d.get("narrative") for d in (run.result or {}).get("dimensions", [])}
+    stored = {d.get("dimension"): d for d in (run.result or {}).get("dimensions", [])}
+    narratives = {slug: d.get("narrative") for slug, d in stored.items()}
+    standings = standings or {}
     answers = {response.item_id: _response_text(response, lang) for response in responses}
     children: dict[str, list[str]] = {}
     for score in scores:
@@ -271,7 +294,28 @@ def build_results(
             if threshold
             else (narratives.get(dimension.slug) or ""),
             item_count=score.item_count,
-            contributions=tuple(contributions),
+            contributions=tuple(contributions) if explain else (),
+            standings=tuple(standings.get(dimension.slug, ())),
+            standing_sentences=tuple(
+                norms.standing_sentence(s, lang) for s in standings.get(dimension.slug, ())
+            ),
+            explanation=tuple(
+                scale_explanation(
+                    raw=score.raw_score,
+                    normalized=score.normalized_score if normalization == "minmax" else None,
+                    item_mean=score.item_mean,
+                    item_count=score.item_count,
+                    scale_min=stored.get(dimension.slug, {}).get("scale_min"),
+                    scale_max=stored.get(dimension.slug, {}).get("scale_max"),
+                    relative=stored.get(dimension.slug, {}).get("relative"),
+                    band_basis=band_basis,
+                    band_label=translated(threshold, "label", lang) if threshold else score.band_label,
+                    relative_method=relative_method,
+                    lang=lang,
+                )
+            )
+            if explain and score.item_count
+            else (),
         )
 
     ordered = sorted(scores, key=lambda s: (s.dimension.sort_order, s.dimension.slug))
@@ -311,8 +355,15 @@ def build_results(
     overview = _chart(
         [(g.domain.name, _value_text(g.domain), False, [("domain", g.domain.percent, "")]) for g in domains]
     )
+    radar = build_radar([(g.domain.name, g.domain.percent, g.domain.score_text) for g in domains])
     return Results(
-        overview=overview, domains=tuple(domains), composites=tuple(composite_rows), scale_note=note
+        overview=overview,
+        domains=tuple(domains),
+        composites=tuple(composite_rows),
+        scale_note=note,
+        radar=radar,
+        summary=summary_paragraph([g.domain for g in domains], lang),
+        reference_note=reference_note(model_slug, band_basis) if standings else "",
     )
 
 

@@ -16,7 +16,8 @@ from assessments.scoring.rules import value_bounds
 
 AGGREGATIONS = ("sum", "mean")
 NORMALIZATIONS = ("none", "minmax", "zscore")
-BAND_BASES = ("raw", "normalized", "item_mean")
+BAND_BASES = ("raw", "normalized", "item_mean", "relative")
+RELATIVE_METHODS = ("deviation", "share")
 COMPOSITE_KINDS = ("argmax", "weighted_sum")
 
 # Which rules a mapping may use, by item type and level (item-level / option-level).
@@ -106,6 +107,11 @@ def _check_config(config: abc.Mapping[str, Any], known: set[str]) -> list[str]:
             errors.append(f"config: normalization reference for {slug!r} needs numeric mean and sd")
     if config.get("band_basis", "raw") not in BAND_BASES:
         errors.append(f"config: unknown band_basis {config.get('band_basis')!r}")
+    relative = config.get("relative") or {}
+    if not isinstance(relative, abc.Mapping):
+        errors.append('config: relative must be an object like {"method": "deviation"}')
+    elif relative.get("method", "deviation") not in RELATIVE_METHODS:
+        errors.append(f"config: unknown relative method {relative.get('method')!r}")
     return errors
 
 

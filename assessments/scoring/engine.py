@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import abc
+from dataclasses import replace
 from datetime import datetime
 
 from assessments.scoring.answers import answer_value, is_answered, validate_answer
@@ -218,41 +219,100 @@ def _score_dimensions(
             item_mean = raw / item_count
 
         normalized = None
+        scale: tuple[float, float] | None = None
         if method == "minmax":
             entries = dict.fromkeys(e for slug in slugs for e in reaching.get(slug, ()))
-            normalized = _minmax(raw, slugs, entries, aggregation, prepared.ranges)
+            scale = _minmax_range(slugs, entries, aggregation, prepared.ranges)
+            if scale is not None:
+                low, high = scale
+                normalized = min(100.0, max(0.0, (raw - low) / (high - low) * 100.0))
         elif method == "zscore":
             reference = references.get(dimension.slug) or {}
             mean, sd = reference.get("mean"), reference.get("sd")
             if mean is not None and sd is not None and sd > 0:
                 normalized = (raw - float(mean)) / float(sd)
 
-        basis = {"raw": raw, "normalized": normalized, "item_mean": item_mean}[band_basis]
-        band = band_for(basis, dimension.thresholds) if basis is not None else None
         results.append(
             DimensionScore(
                 dimension=dimension.slug,
                 raw=raw,
                 normalized=normalized,
                 item_mean=item_mean,
+                band=None,
+                band_label=None,
+                narrative=None,
+                item_count=item_count,
+                facets=facets,
+                scale_min=scale[0] if scale else None,
+                scale_max=scale[1] if scale else None,
+            )
+        )
+
+    relative: dict[str, float] = {}
+    if band_basis == "relative":
+        relative_method = (config.get("relative") or {}).get("method", "deviation")
+        relative = _relative_emphasis(model, results, relative_method)
+    banded = []
+    for dimension, result in zip(prepared.dimensions, results, strict=True):
+        if result.item_count == 0:
+            banded.append(result)
+            continue
+        basis = {
+            "raw": result.raw,
+            "normalized": result.normalized,
+            "item_mean": result.item_mean,
+            "relative": relative.get(dimension.slug),
+        }[band_basis]
+        band = band_for(basis, dimension.thresholds) if basis is not None else None
+        banded.append(
+            replace(
+                result,
                 band=band.key if band else None,
                 band_label=band.label if band else None,
                 narrative=band.narrative if band else None,
-                item_count=item_count,
-                facets=facets,
+                relative=relative.get(dimension.slug),
             )
         )
-    return results
+    return banded
 
 
-def _minmax(
-    raw: float,
+def _relative_emphasis(
+    model: ModelDefinition, results: list[DimensionScore], method: str
+) -> dict[str, float]:
+    """Each scored dimension's emphasis relative to its scored siblings (same parent).
+
+    The value compared is the one the argmax composite compares (normalized when every sibling
+    has it, else raw), so the primary dimension always has the largest relative value and, with
+    bands ordered along the number line, the highest band. `deviation`: value minus the
+    siblings' mean (0 is an even profile); `share`: percent of the siblings' total (100 / n is
+    even; None of them when the total is not positive).
+    """
+    parents = {d.slug: d.parent for d in model.dimensions}
+    groups: dict[str | None, list[DimensionScore]] = {}
+    for result in results:
+        if result.item_count > 0:
+            groups.setdefault(parents[result.dimension], []).append(result)
+    relative: dict[str, float] = {}
+    for siblings in groups.values():
+        use_normalized = all(s.normalized is not None for s in siblings)
+        values = {s.dimension: (s.normalized if use_normalized else s.raw) for s in siblings}
+        total = math.fsum(values.values())
+        if method == "share":
+            if total > 0:
+                relative.update({slug: value / total * 100.0 for slug, value in values.items()})
+        else:
+            mean = total / len(values)
+            relative.update({slug: value - mean for slug, value in values.items()})
+    return relative
+
+
+def _minmax_range(
     slugs: frozenset[str],
     scored: abc.Iterable[_Scored],
     aggregation: str,
     memo: dict[tuple[str, tuple[str, ...]], tuple[float, float] | None],
-) -> float | None:
-    """Rescale to 0–100 over the range the scored items could produce; None when that range is flat."""
+) -> tuple[float, float] | None:
+    """The raw range the scored items could produce (minmax maps it to 0–100); None when flat."""
     lows: list[float] = []
     highs: list[float] = []
     for entry in scored:
@@ -272,7 +332,7 @@ def _minmax(
     low, high = combined
     if not high > low:
         return None
-    return min(100.0, max(0.0, (raw - low) / (high - low) * 100.0))
+    return low, high
 
 
 def _score_composite(

@@ -173,6 +173,13 @@ class DimensionScore:
     narrative: str | None
     item_count: int
     facets: tuple[str, ...]
+    # The raw scores the answered items could produce (minmax maps them to 0 and 100); None
+    # without minmax normalization.
+    scale_min: float | None = None
+    scale_max: float | None = None
+    # Relative (ipsative) emphasis among the dimension's siblings (band_basis "relative"):
+    # the deviation from their mean, or the share of their total; None for other bases.
+    relative: float | None = None
 
 
 @dataclass(frozen=True)

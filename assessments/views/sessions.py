@@ -170,42 +170,6 @@ def done(request: HttpRequest, session_id) -> HttpResponse:
 
 
 @login_required
-@verified_email_required_when_mandatory
-def results(request: HttpRequest, session_id) -> HttpResponse:
-    session = own_session(request, session_id)
-    runs = list(selectors.runs_for_session(session))
-    run = next((r for r in runs if r.status == AnalysisRun.Status.DONE), None)
-    if run is None:
-        return redirect("assessments:resume", session.pk)
-    version = session.questionnaire_version
-    lang = presenters.lang_of(version, session.locale)
-    scores = selectors.run_scores(run)
-    model = version.analysis_model
-    built = presenters.build_results(
-        run=run,
-        scores=scores,
-        composites=selectors.run_composites(run),
-        components=selectors.run_components(run),
-        responses=selectors.session_responses(session),
-        thresholds=selectors.thresholds_for_dimensions(score.dimension_id for score in scores),
-        normalization=((model.config or {}).get("normalization") or {}).get("method", "none"),
-        lang=lang,
-    )
-    context = {
-        "session": session,
-        "run": run,
-        "runs": runs,
-        "latest": runs[0],
-        "newer_pending": runs[0].status in UNFINISHED_RUN,
-        "results": built,
-        "title": _title(session),
-        "model": model,
-        "is_staff": request.user.is_staff,
-    }
-    return render(request, "assessments/results.html", context)
-
-
-@login_required
 @require_POST
 def rescore(request: HttpRequest, session_id) -> HttpResponse:
     if not request.user.is_staff:

@@ -104,6 +104,7 @@ def survey_detail(request: HttpRequest, survey_id) -> HttpResponse:
         "title": survey.title or f"How others see {survey.subject.display_name}",
         "questionnaire_title": survey.questionnaire_version.questionnaire.title,
         "has_self": aggregate.self_session is not None,
+        **_gaps(aggregate, comparison),
     }
     return render(request, "assessments/survey_detail.html", context)
 
@@ -113,6 +114,18 @@ def _counted_responses(survey: Survey) -> int:
     if survey.exclude_likely_duplicates:
         return survey.response_count - survey.duplicate_count
     return survey.response_count
+
+
+def _gaps(aggregate: selectors.SurveyAggregate, comparison: presenters.Comparison | None) -> dict:
+    """Where others see the subject differently: the biggest dimension gaps and the questions
+    answered most differently (aggregates at or above min-n only; nothing before results show)."""
+    if comparison is None or aggregate.self_session is None:
+        return {"gap_sentences": [], "item_gaps": []}
+    rows = [row for _name, _chart, group in comparison.charts for row in group]
+    return {
+        "gap_sentences": presenters.biggest_gaps(rows),
+        "item_gaps": presenters.item_gaps(selectors.survey_item_comparisons(aggregate), lang=None),
+    }
 
 
 @login_required

@@ -53,7 +53,8 @@ BIG_FIVE_DOMAINS = ("neuroticism", "extraversion", "openness", "agreeableness", 
 # Analysis models by slug (the questionnaires' instruments/*.json).
 NEO_MODEL = "big-five-ipip-neo"
 IPIP50_MODEL = "big-five-ipip-50"
-DISC_MODEL = "disc-styles"
+# Version 1 of the DISC questionnaire used "disc-styles"; later versions band relative emphasis.
+DISC_MODELS = ("disc-styles", "disc-styles-relative")
 IPIP50_DOMAINS = {
     "extraversion": ("extraversion", False),
     "agreeableness": ("agreeableness", False),
@@ -359,7 +360,7 @@ def _add_assessments(tree: _Tree, subject: SubjectProfile) -> None:
             _add_neo(tree, scores.get(run.pk, []), source)
         elif run is big_five_run and model_slug == IPIP50_MODEL:
             _add_ipip50(tree, scores.get(run.pk, []), source)
-        elif model_slug == DISC_MODEL:
+        elif model_slug in DISC_MODELS:
             _add_disc(tree, scores.get(run.pk, []), composites.get(run.pk, []), source)
 
 

@@ -145,6 +145,20 @@ def normalized_bands(trait: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def relative_bands(trait: dict[str, Any]) -> list[dict[str, Any]]:
+    """Bands on relative emphasis: the 0–100 score minus the mean of the person's own four scores.
+
+    More than 10 points below that mean is "less pronounced", within 10 points either way
+    "balanced", more than 10 above "pronounced". The primary style is at or above the mean, so it
+    is never "less pronounced" and always in the highest band any style reaches.
+    """
+    return [
+        threshold("low", ("Less pronounced", "Weniger ausgeprägt"), trait["low"], None, -10, True, False),
+        threshold("moderate", ("Balanced", "Ausgewogen"), trait["moderate"], -10, 10, True, True),
+        threshold("high", ("Pronounced", "Ausgeprägt"), trait["high"], 10, None, False, True),
+    ]
+
+
 def dimension(
     slug: str,
     trait: dict[str, Any],
@@ -1768,23 +1782,16 @@ DISC_TRAITS = {
             "Herausforderungen direkt angehen.",
         ),
         (
-            "You rarely push to take control and prefer to reach decisions together rather than drive them "
-            "alone.",
-            "Sie drängen selten darauf, die Kontrolle zu übernehmen, und treffen Entscheidungen lieber "
-            "gemeinsam, als sie allein voranzutreiben.",
+            "Compared with your other styles, Dominance plays a smaller part: you more often reach decisions together than drive them alone.",
+            "Im Vergleich zu Ihren anderen Stilen spielt Dominanz eine kleinere Rolle: Sie treffen Entscheidungen eher gemeinsam, als sie allein voranzutreiben.",
         ),
         (
-            "You can be direct and decisive when the situation calls for it, without needing to be in charge "
-            "all the time.",
-            "Wenn die Lage es verlangt, können Sie direkt und entschlossen sein, ohne ständig das Sagen "
-            "haben "
-            "zu müssen.",
+            "Dominance is about as strong as your other styles: you take charge when a situation calls for it and let others lead at other times.",
+            "Dominanz ist etwa so stark wie Ihre anderen Stile: Sie übernehmen die Führung, wenn die Lage es verlangt, und überlassen sie zu anderen Zeiten anderen.",
         ),
         (
-            "You are direct and decisive, like to take charge and enjoy tackling challenges head-on.",
-            "Sie sind direkt und entschlossen, übernehmen gern die Führung und gehen Herausforderungen "
-            "direkt "
-            "an.",
+            "Dominance stands out among your styles: more than anything else, you take charge, decide quickly and tackle challenges head-on.",
+            "Dominanz sticht unter Ihren Stilen hervor: Mehr als alles andere prägt Sie, die Führung zu übernehmen, schnell zu entscheiden und Herausforderungen direkt anzugehen.",
         ),
         middle_key="moderate",
     ),
@@ -1797,21 +1804,16 @@ DISC_TRAITS = {
             "mitreißen und miteinander verbinden.",
         ),
         (
-            "You are more reserved in groups and prefer to let your work speak for itself rather than rally "
-            "people.",
-            "In Gruppen sind Sie eher zurückhaltend und lassen lieber Ihre Arbeit für sich sprechen, als "
-            "andere mitzureißen.",
+            "Compared with your other styles, Influence plays a smaller part: you more often let your work speak for itself than rally people.",
+            "Im Vergleich zu Ihren anderen Stilen spielt Initiative eine kleinere Rolle: Sie lassen eher Ihre Arbeit für sich sprechen, als andere mitzureißen.",
         ),
         (
-            "You can be lively and persuasive with people when it helps, and quieter at other times.",
-            "Wenn es hilft, können Sie lebhaft und überzeugend auf andere zugehen; zu anderen Zeiten sind "
-            "Sie "
-            "ruhiger.",
+            "Influence is about as strong as your other styles: you can be lively and persuasive when it helps, and quieter at other times.",
+            "Initiative ist etwa so stark wie Ihre anderen Stile: Wenn es hilft, gehen Sie lebhaft und überzeugend auf andere zu; zu anderen Zeiten sind Sie ruhiger.",
         ),
         (
-            "You are outgoing and enthusiastic, and you enjoy inspiring people and bringing them together.",
-            "Sie sind kontaktfreudig und begeistert und bringen Menschen gern zusammen und für eine Sache in "
-            "Schwung.",
+            "Influence stands out among your styles: more than anything else, you enjoy inspiring people and bringing them together.",
+            "Initiative sticht unter Ihren Stilen hervor: Mehr als alles andere prägt Sie, Menschen zu begeistern und zusammenzubringen.",
         ),
         middle_key="moderate",
     ),
@@ -1824,19 +1826,16 @@ DISC_TRAITS = {
             "Menschen im Umfeld kümmern.",
         ),
         (
-            "You welcome change and variety, and you are quick to move on when things need shaking up.",
-            "Sie begrüßen Wandel und Abwechslung und gehen schnell Neues an, wenn sich etwas ändern muss.",
+            "Compared with your other styles, Steadiness plays a smaller part: change and variety suit you better than routine.",
+            "Im Vergleich zu Ihren anderen Stilen spielt Stetigkeit eine kleinere Rolle: Wandel und Abwechslung liegen Ihnen mehr als Routine.",
         ),
         (
-            "You value some stability and support others, while also adapting when change comes.",
-            "Sie schätzen eine gewisse Stabilität und unterstützen andere, passen sich aber auch an, wenn "
-            "Veränderungen kommen.",
+            "Steadiness is about as strong as your other styles: you value some stability and support others, and adapt when change comes.",
+            "Stetigkeit ist etwa so stark wie Ihre anderen Stile: Sie schätzen eine gewisse Stabilität und unterstützen andere, passen sich aber an, wenn Veränderungen kommen.",
         ),
         (
-            "You are patient, dependable and supportive, and you help keep things calm and steady for the "
-            "people around you.",
-            "Sie sind geduldig, verlässlich und unterstützend und sorgen für Ruhe und Beständigkeit bei den "
-            "Menschen um Sie herum.",
+            "Steadiness stands out among your styles: more than anything else, you are patient and dependable and keep things calm for the people around you.",
+            "Stetigkeit sticht unter Ihren Stilen hervor: Mehr als alles andere prägt Sie, geduldig und verlässlich für Ruhe bei den Menschen um Sie herum zu sorgen.",
         ),
         middle_key="moderate",
     ),
@@ -1848,21 +1847,16 @@ DISC_TRAITS = {
             "erfassen.",
         ),
         (
-            "You are comfortable working with rough edges and prefer to move on rather than polish every "
-            "detail.",
-            "Sie können gut mit Unfertigem leben und gehen lieber weiter, als jedes Detail zu "
-            "perfektionieren.",
+            "Compared with your other styles, Conscientiousness plays a smaller part: you would rather move on than polish every detail.",
+            "Im Vergleich zu Ihren anderen Stilen spielt Gewissenhaftigkeit eine kleinere Rolle: Sie gehen lieber weiter, als jedes Detail zu perfektionieren.",
         ),
         (
-            "You check the important details and value accuracy, without getting stuck on perfection.",
-            "Sie prüfen die wichtigen Details und legen Wert auf Genauigkeit, ohne sich im Perfektionismus "
-            "zu "
-            "verlieren.",
+            "Conscientiousness is about as strong as your other styles: you check the important details without getting stuck on perfection.",
+            "Gewissenhaftigkeit ist etwa so stark wie Ihre anderen Stile: Sie prüfen die wichtigen Details, ohne sich im Perfektionismus zu verlieren.",
         ),
         (
-            "You are careful and precise, value accuracy and like to check the facts before acting.",
-            "Sie sind sorgfältig und genau, legen Wert auf Richtigkeit und prüfen gern die Fakten, bevor Sie "
-            "handeln.",
+            "Conscientiousness stands out among your styles: more than anything else, you value accuracy and check the facts before acting.",
+            "Gewissenhaftigkeit sticht unter Ihren Stilen hervor: Mehr als alles andere prägt Sie, auf Genauigkeit zu achten und Fakten zu prüfen, bevor Sie handeln.",
         ),
         middle_key="moderate",
     ),
@@ -2564,7 +2558,7 @@ def build_disc() -> dict[str, Any]:
             None,
             order,
             {"min": ranges[style][0], "max": ranges[style][1]},
-            normalized_bands(DISC_TRAITS[style]),
+            relative_bands(DISC_TRAITS[style]),
         )
         for order, style in enumerate(styles, 1)
     ]
@@ -2578,19 +2572,23 @@ def build_disc() -> dict[str, Any]:
     return {
         "format": FORMAT,
         "analysis_model": {
-            "slug": "disc-styles",
+            # A new slug: the first model ("disc-styles", bands on the 0–100 score) stays with the
+            # published version 1, whose scores must not change.
+            "slug": "disc-styles-relative",
             "name": "DISC work styles",
             "description": (
                 "Four work styles in the DISC tradition – Dominance, Influence, Steadiness and "
                 "Conscientiousness – measured with original Personai items. Each style sums its "
-                "contributions; scores are rescaled to 0–100 over the range the answered items allow, and "
-                "bands compare that normalized score with 40 and 60. A self-reflection aid, not a validated "
-                "psychometric instrument."
+                "contributions and is rescaled to 0–100 over the range the answered items allow. Bands "
+                "describe relative emphasis, as DISC does: each style compared with the mean of your own "
+                "four scores (more than 10 points above it is pronounced, within 10 points balanced). A "
+                "self-reflection aid, not a validated psychometric instrument."
             ),
             "config": {
                 "aggregation": "sum",
                 "normalization": {"method": "minmax"},
-                "band_basis": "normalized",
+                "band_basis": "relative",
+                "relative": {"method": "deviation"},
             },
             "translations": {
                 "de": {
@@ -2598,9 +2596,11 @@ def build_disc() -> dict[str, Any]:
                     "description": (
                         "Vier Arbeitsstile in der DISC-Tradition – Dominanz, Initiative, Stetigkeit und "
                         "Gewissenhaftigkeit – erfasst mit eigenen Personai-Fragen. Jeder Stil summiert seine "
-                        "Beiträge; die Werte werden über den Bereich, den die beantworteten Fragen zulassen, "
-                        "auf 0–100 umgerechnet und für die Einstufung mit 40 und 60 verglichen. Eine Hilfe "
-                        "zur Selbstreflexion, kein validiertes psychometrisches Verfahren."
+                        "Beiträge und wird über den Bereich, den die beantworteten Fragen zulassen, auf 0–100 "
+                        "umgerechnet. Die Einstufung beschreibt, wie in der DISC-Tradition, die relative "
+                        "Ausprägung: jeden Stil im Vergleich zum Mittelwert Ihrer eigenen vier Werte (mehr "
+                        "als 10 Punkte darüber ist ausgeprägt, innerhalb von 10 Punkten ausgewogen). Eine "
+                        "Hilfe zur Selbstreflexion, kein validiertes psychometrisches Verfahren."
                     ),
                 }
             },
@@ -2657,7 +2657,7 @@ def build_disc() -> dict[str, Any]:
             },
         },
         "version": {
-            # v2 adds observer wording for survey responders; items, keys and scoring are v1's.
+            # v2 adds observer wording for survey responders; with relative (ipsative) bands: each style against the person's own mean.
             "version": 2,
             "metadata": {
                 "changes": VERSION_2_CHANGES,
@@ -2973,7 +2973,7 @@ def validate(
             errors.append("$.analysis_model.config.aggregation: unknown")
         if (config.get("normalization") or {}).get("method") not in ("none", "minmax", "zscore"):
             errors.append("$.analysis_model.config.normalization.method: unknown")
-        if config.get("band_basis") not in ("raw", "normalized", "item_mean"):
+        if config.get("band_basis") not in ("raw", "normalized", "item_mean", "relative"):
             errors.append("$.analysis_model.config.band_basis: unknown")
         translations(model, "model", "$.analysis_model", {"name", "description"})
     dims = model.get("dimensions", [])

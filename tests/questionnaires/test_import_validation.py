@@ -164,7 +164,7 @@ def test_composites_and_config_are_checked(document):
 
     assert _errors(document) == [
         '$.analysis_model.composites[0].dimensions[2]: unknown dimension "agreeableness"',
-        '$.analysis_model.config.band_basis: must be raw, normalized or item_mean (got "median")',
+        '$.analysis_model.config.band_basis: must be raw, normalized, item_mean or relative (got "median")',
     ]
 
 

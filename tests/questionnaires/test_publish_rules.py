@@ -317,7 +317,7 @@ def test_the_analysis_model_config_must_be_valid():
 
     assert _problems(version) == [
         f"Analysis model {model.slug} › config.band_basis: "
-        'must be raw, normalized or item_mean (got "median")',
+        'must be raw, normalized, item_mean or relative (got "median")',
         f'Analysis model {model.slug} › config.normalization.reference.x: unknown dimension "x"',
     ]
 
