@@ -21,6 +21,7 @@ from assessments.models import (
     Survey,
     TraitScore,
 )
+from assessments.progress import Progress, progress_of
 from questionnaires import plan as questionnaire_plan
 from questionnaires.models import (
     QuestionnaireItem,
@@ -417,21 +418,12 @@ def survey_aggregate(survey: Survey) -> SurveyAggregate:
 # --------------------------------------------------------------------------- API helpers
 
 
-@dataclass(frozen=True)
-class Progress:
-    answered: int  # visible items with an answer
-    visible: int  # items the branch rules show, given the answers so far
-    required_missing: list[str]  # visible required items without an answer, in order
-
-
 def session_progress(version: QuestionnaireVersion, answers: dict[str, scoring.Answer]) -> Progress:
     """`version` from `version_with_items`, `answers` from `session_answers` (no queries)."""
     instrument = engine_instrument(version)
     items = {item.key: item for item in instrument.items}
     visible, _skipped = scoring.visible_items(instrument, answers)
-    answered = {key for key in visible if scoring.is_answered(items[key], answers.get(key))}
-    missing = [key for key in visible if items[key].required and key not in answered]
-    return Progress(answered=len(answered), visible=len(visible), required_missing=missing)
+    return progress_of(items, visible, answers)
 
 
 def answer_wire_value(question_type: str, answer: scoring.Answer) -> bool | int | float | str | list | None:
@@ -595,9 +587,7 @@ def sessions_progress(sessions: list[AssessmentSession]) -> dict:
         given = answers.get(session.pk, {})
         visible, _skipped = scoring.visible_items(scoring.Instrument(model=model, items=version_items), given)
         kinds = {item.key: item for item in version_items}
-        answered = [key for key in visible if scoring.is_answered(kinds[key], given.get(key))]
-        missing = [key for key in visible if kinds[key].required and key not in answered]
-        result[session.pk] = Progress(answered=len(answered), visible=len(visible), required_missing=missing)
+        result[session.pk] = progress_of(kinds, visible, given)
     return result
 
 

@@ -15,9 +15,11 @@ import contextlib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from assessments import scoring
+from assessments.progress import Progress, progress_of
 from questionnaires.models import QuestionnaireItem, QuestionnaireVersion, translated
 
 PAGE_SIZE = 10  # questions per page when a section is long (ipip-neo-120: 120 items, one section)
@@ -392,21 +394,27 @@ class TakeState:
     def is_answered(self, key: str) -> bool:
         return scoring.is_answered(self.engine_items[key], self.answers.get(key))
 
-    @property
-    def answered_count(self) -> int:
-        return sum(1 for key in self.visible if self.is_answered(key))
+    @cached_property
+    def progress(self) -> Progress:
+        """Answered of the questions that count (see assessments.progress): the same numbers
+        on the start page, every page, the review, the dashboard and the API."""
+        return progress_of(self.engine_items, self.visible, self.answers)
 
     @property
-    def visible_count(self) -> int:
-        return len(self.visible)
+    def answered_count(self) -> int:
+        return self.progress.answered
+
+    @property
+    def total_count(self) -> int:
+        return self.progress.total
 
     @property
     def percent(self) -> int:
-        return round(100 * self.answered_count / self.visible_count) if self.visible else 0
+        return self.progress.percent
 
     @property
     def missing_required(self) -> list[str]:
-        return [key for key in self.visible if self.engine_items[key].required and not self.is_answered(key)]
+        return self.progress.required_missing
 
     # ---- pages
 

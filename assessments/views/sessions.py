@@ -92,6 +92,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("assessments:take", session.pk, 1)
     lang = presenters.lang_of(version, locale)
     items = list(version.items.all())
+    before_answering = selectors.session_progress(version, {})  # counted as the pages count
     in_progress = None
     if request.user.is_authenticated:
         in_progress = selectors.self_session_in_progress(request.user, version)
@@ -102,7 +103,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         "description": translated(version.questionnaire, "description", lang),
         "instructions": translated(version, "instructions", lang),
         "sections": [version.section_title(s.get("key", ""), lang) for s in version.sections or []],
-        "item_count": len(items),
+        "item_count": before_answering.total,
+        "optional_count": before_answering.visible - before_answering.total,
         "minutes": presenters.estimated_minutes(items),
         "locale": locale,
         "locales": questionnaire_selectors.available_locales(version),
