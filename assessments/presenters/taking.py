@@ -531,7 +531,7 @@ def review_sections(state: TakeState, page_url: Callable[[int], str]) -> list[Re
                 else "",
                 answered=state.is_answered(key),
                 required=state.engine_items[key].required,
-                change_url=f"{page_url(page.number)}#q-{key}",
+                change_url=f"{page_url(page.number)}?return=review#q-{key}",
             )
             for key in state.visible_on(page)
         ]

@@ -209,6 +209,9 @@ def _take_context(
     values: dict[str, presenters.FormValue] | None = None,
     errors: dict[str, str] | None = None,
     notice: str = "",
+    returning: bool = False,
+    skipped: list[presenters.Question] | None = None,
+    skipped_page: presenters.Page | None = None,
 ) -> dict:
     questions = state.questions(page, values=values, errors=errors)
     version = state.version
@@ -224,7 +227,29 @@ def _take_context(
         "locale": flow.session.locale,
         "is_last": state.next_page(page.number) is None,
         "notice": notice,
+        "returning": returning,  # came from "Change" on the review: "Save and continue" goes back there
+        "skipped": skipped or [],
+        "skipped_url": flow.page_url(skipped_page.number) if skipped_page else "",
     }
+
+
+def _skipped_on(state: presenters.TakeState, page: presenters.Page) -> list[str]:
+    """Required questions of `page` the respondent went past without answering."""
+    missing = set(state.missing_required)
+    return [key for key in state.visible_on(page) if key in missing]
+
+
+def _skipped_from(request: HttpRequest, state: presenters.TakeState) -> tuple[presenters.Page | None, list]:
+    """The page named by ?skipped=<number> and its still unanswered required questions.
+
+    Only a page number travels in the URL; what is missing is read from the saved answers, so
+    the notice disappears once the questions are answered.
+    """
+    number = request.GET.get("skipped", "")
+    page = state.page(int(number)) if number.isdigit() and len(number) < 6 else None
+    if page is None:
+        return None, []
+    return page, [state.question(key) for key in _skipped_on(state, page)]
 
 
 def take_page(request: HttpRequest, flow: Flow, page_number: int) -> HttpResponse:
@@ -240,7 +265,16 @@ def take_page(request: HttpRequest, flow: Flow, page_number: int) -> HttpRespons
     if not state.visible_on(page):  # every question here is hidden by an earlier answer
         following = state.next_page(page.number)
         return redirect(flow.page_url(following.number) if following else flow.review_url)
-    return render(request, "assessments/take.html", _take_context(flow, state, page))
+    skipped_page, skipped = _skipped_from(request, state)
+    context = _take_context(
+        flow,
+        state,
+        page,
+        returning=request.GET.get("return") == "review",
+        skipped=skipped,
+        skipped_page=skipped_page,
+    )
+    return render(request, "assessments/take.html", context)
 
 
 def _take_post(
@@ -249,6 +283,7 @@ def _take_post(
     """The page without JavaScript: save every answer on it, then go where the button says."""
     session = flow.session
     nav = request.POST.get("nav", "next")
+    returning = request.POST.get("return") == "review"
     shown = _shown_keys(request, page)
     posted = {key: presenters.posted_value(request.POST, key) for key in shown}
     try:
@@ -257,7 +292,7 @@ def _take_post(
         return redirect(flow.finished_url)
     state = state.with_answers(selectors.session_answers(session, selectors.session_plan(session)))
     if errors:
-        context = _take_context(flow, state, page, values=posted, errors=errors)
+        context = _take_context(flow, state, page, values=posted, errors=errors, returning=returning)
         return render(request, "assessments/take.html", context)
     if nav == "exit":
         if flow.anonymous:
@@ -278,9 +313,15 @@ def _take_post(
             if count == 1
             else f"Your answers brought up {count} follow-up questions below."
         )
-        return render(request, "assessments/take.html", _take_context(flow, state, page, notice=notice))
+        context = _take_context(flow, state, page, notice=notice, returning=returning)
+        return render(request, "assessments/take.html", context)
     following = state.next_page(page.number)
-    return redirect(flow.page_url(following.number) if following else flow.review_url)
+    if returning or following is None:
+        return redirect(flow.review_url)  # the review lists whatever is still unanswered
+    if _skipped_on(state, page):
+        # Going on is allowed, as always; the next page says what was left and links back.
+        return redirect(f"{flow.page_url(following.number)}?skipped={page.number}")
+    return redirect(flow.page_url(following.number))
 
 
 def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
