@@ -19,7 +19,7 @@ def test_the_review_lists_every_visible_answer_by_section_with_change_links(user
     assert "6 of 10" in html  # host-size
     assert "Parties, Reading" in html or "Reading, Parties" in html
     assert f'href="/assessments/{session.pk}/q/1/?return=review#q-host-size"' in html
-    assert f'href="/assessments/{session.pk}/q/2/#q-notes"' in html
+    assert f'href="/assessments/{session.pk}/q/2/?return=review#q-notes"' in html
     assert "Every required question is answered." in html
 
 
