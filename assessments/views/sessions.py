@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import presenters, selectors, services
@@ -81,14 +82,12 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        subject = services.subject_get_or_create_for_user(user=request.user)
-        session = services.session_start(
-            subject=subject,
-            version=version,
-            respondent_kind=AssessmentSession.RespondentKind.SELF,
-            respondent_user=request.user,
-            locale=locale,
+        session, created = services.self_session_open(
+            user=request.user, version=version, locale=locale, restart=request.POST.get("restart") == "1"
         )
+        if not created:  # already in progress: continue it rather than start a second one
+            messages.info(request, _("You already started this questionnaire: continue where you left off."))
+            return redirect("assessments:resume", session.pk)
         return redirect("assessments:take", session.pk, 1)
     lang = presenters.lang_of(version, locale)
     items = list(version.items.all())
