@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/<uuid:session_id>/review/", sessions.review, name="review"),
     path("assessments/<uuid:session_id>/submit/", sessions.submit, name="submit"),
     path("assessments/<uuid:session_id>/done/", sessions.done, name="done"),
+    path("assessments/<uuid:session_id>/status/", sessions.status, name="status"),
     path("assessments/<uuid:session_id>/results/", sessions.results, name="results"),
     path("assessments/<uuid:session_id>/rescore/", sessions.rescore, name="rescore"),
     path("assessments/<uuid:session_id>/runs/<uuid:run_id>/retry/", sessions.retry, name="retry"),
