@@ -310,7 +310,10 @@ def build_question(
             for o in options
         )
         if question_type == "multi_choice":
-            return Question(widget="checkboxes", choices=choices, hint=_multi_hint(config, lang), **common)
+            # One instruction, not two: the questionnaire's own help text ("Choose up to
+            # three.") wins; the generated limit appears only when it says nothing.
+            hint = "" if common["help_text"] else _multi_hint(config, lang)
+            return Question(widget="checkboxes", choices=choices, hint=hint, **common)
         likert = (
             3 <= len(options) <= LIKERT_MAX_OPTIONS
             and all(o.value is not None for o in options)

@@ -21,6 +21,7 @@ from assessments.views.flow import (
     UNFINISHED_RUN,
     Flow,
     autosave_answer,
+    interface_language,
     own_session,
     requested_locale,
     review_page,
@@ -79,6 +80,11 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such questionnaire.")
     version = selectors.version_with_items(active.pk)
     locale = questionnaire_selectors.resolve_locale(version, requested_locale(request))
+    with interface_language(locale):
+        return _start(request, version, locale)
+
+
+def _start(request: HttpRequest, version, locale: str) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -166,7 +172,8 @@ def done(request: HttpRequest, session_id) -> HttpResponse:
         return redirect("assessments:results", session.pk)
     scoring_now = run is not None and run.status in UNFINISHED_RUN
     context = {"session": session, "run": run, "scoring": scoring_now, "title": _title(session)}
-    return render(request, "assessments/done.html", context)
+    with interface_language(session.locale):
+        return render(request, "assessments/done.html", context)
 
 
 @login_required
