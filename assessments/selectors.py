@@ -541,6 +541,7 @@ def sessions_for_dashboard(user, limit: int) -> list[AssessmentSession]:
     mine = sessions_for_user(user).filter(
         survey__isnull=True, respondent_kind=AssessmentSession.RespondentKind.SELF
     )
+    mine = mine.exclude(status=AssessmentSession.Status.ABANDONED)  # set aside by "Start again"
     sessions = list(mine.order_by("-updated_at")[:limit])
     progress = sessions_progress([s for s in sessions if s.status == AssessmentSession.Status.IN_PROGRESS])
     for session in sessions:

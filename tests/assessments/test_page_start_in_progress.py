@@ -77,3 +77,13 @@ def test_the_api_still_creates_a_session_each_time(api_client, user, page_versio
 
     assert response.status_code == 201
     assert AssessmentSession.objects.filter(subject__user=user).count() == 2
+
+
+def test_an_attempt_set_aside_by_start_again_leaves_the_dashboard(user_client, user, page_version):
+    self_session(user, page_version, {"likes-people": "3"})
+    user_client.post("/questionnaires/page-check/", {"restart": "1"})
+
+    html = user_client.get("/dashboard/").content.decode()
+
+    assert html.count('<strong class="dash-item-title">Page check</strong>') == 1  # the new attempt
+    assert "Abandoned" not in html
