@@ -9,9 +9,12 @@
  *       opens the browser's print dialog.
  *   <button type="button" class="nav-toggle" aria-controls="site-nav" hidden>Menu</button>
  *       collapses the site navigation into a menu on small screens (CSS decides when).
- *   <form class="take-form" data-probe-url="…"> with <p id="save-status" data-…>
+ *   <p id="save-status" data-retrying="…"> and questions with hx-post (take.html)
  *       taking a questionnaire: a failed autosave says "Not saved — retrying" and is retried
- *       with backoff until it is saved; "Save and continue" while offline stays on the page.
+ *       with backoff until it is saved.
+ *   <form data-probe-url="…" data-offline-message="…" data-server-message="…">
+ *       the form is posted only when the server answers a quick HEAD request there; offline
+ *       the page stays (with its answers) and says so instead of a browser error page.
  *
  * No inline handlers (onclick="…") anywhere: the Content-Security-Policy forbids them.
  */
@@ -247,12 +250,13 @@
   var leavingThroughForm = false;
 
   function showOffline(form, serverTrouble) {
-    var box = form.querySelector(".take-offline");
+    var box = form._personaiOfflineBox;
     if (!box) {
       box = document.createElement("div");
       box.className = "message message-error take-offline";
       box.setAttribute("role", "alert");
-      form.insertBefore(box, form.firstChild);
+      form.parentNode.insertBefore(box, form);
+      form._personaiOfflineBox = box;
     }
     box.textContent =
       form.getAttribute(serverTrouble ? "data-server-message" : "data-offline-message") ||
@@ -262,7 +266,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("take-form")) {
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-probe-url")) {
       return;
     }
     if (form.dataset.probed === "1") {
@@ -273,9 +277,9 @@
     event.preventDefault();
     var submitter = event.submitter || null;
     var proceed = function () {
-      var box = form.querySelector(".take-offline");
-      if (box) {
-        box.remove();
+      if (form._personaiOfflineBox) {
+        form._personaiOfflineBox.remove();
+        form._personaiOfflineBox = null;
       }
       form.dataset.probed = "1";
       if (submitter && typeof form.requestSubmit === "function") {
