@@ -74,6 +74,10 @@ def test_main_pages_fit_a_390_px_phone(page: Page, live_server, allow_db_in_brow
         "/surveys/",
         "/surveys/new/",
         f"/surveys/{survey.pk}/",
+        "/persona/",
+        "/chat/",
+        "/accounts/profile/",
+        "/api/docs/",
     ):
         assert_no_sideways_scroll(page, base + path)
 
