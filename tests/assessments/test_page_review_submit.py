@@ -182,3 +182,18 @@ def test_resume_of_a_scored_session_opens_its_results(user_client, user, page_ve
 
     assert response["Location"] == f"/assessments/{session.pk}/results/"
     assert AssessmentSession.objects.get(pk=session.pk).status == "scored"
+
+
+def test_the_status_poll_is_a_few_queries_however_many_runs(
+    user_client, user, page_version, django_assert_max_num_queries
+):
+    session = self_session(user, page_version, PAGE_ANSWERS)
+    user_client.post(f"/assessments/{session.pk}/submit/")
+    for _ in range(3):
+        services.run_score(run_id=AnalysisRun.objects.filter(session=session).latest("created_at").pk)
+        services.run_rescore(session=session)
+
+    with django_assert_max_num_queries(4):  # session user, session, latest run
+        response = user_client.get(f"/assessments/{session.pk}/status/")
+
+    assert response.json()["status"] == "pending"
