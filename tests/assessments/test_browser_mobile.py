@@ -7,6 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from assessments import services
+from assessments.models import AssessmentSession
 from tests.assessments.factories import (
     PAGE_ANSWERS,
     import_page_instrument,
@@ -51,6 +52,8 @@ def test_main_pages_fit_a_390_px_phone(page: Page, live_server, allow_db_in_brow
         )
     scored = score_now(self_session(owner, version, PAGE_ANSWERS)).session
     in_progress = self_session(owner, version, {"likes-people": "3"})
+    german = self_session(UserFactory(), version, {"likes-people": "3"})
+    AssessmentSession.objects.filter(pk=german.pk).update(locale="de", respondent_user=owner)
     page.set_viewport_size(MOBILE)
     base = live_server.url
 
@@ -69,6 +72,8 @@ def test_main_pages_fit_a_390_px_phone(page: Page, live_server, allow_db_in_brow
         f"/assessments/{in_progress.pk}/q/1/",
         f"/assessments/{in_progress.pk}/q/2/",
         f"/assessments/{in_progress.pk}/review/",
+        f"/assessments/{german.pk}/q/2/?return=review",  # longer German labels
+        f"/assessments/{german.pk}/review/",
         f"/assessments/{scored.pk}/done/",
         f"/assessments/{scored.pk}/results/",
         "/surveys/",
