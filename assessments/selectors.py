@@ -24,6 +24,7 @@ from assessments.models import (
     SurveyInvitation,
     TraitScore,
 )
+from assessments.progress import Progress, progress_of
 from questionnaires import plan as questionnaire_plan
 from questionnaires.models import (
     QuestionnaireItem,
@@ -530,21 +531,12 @@ def _response_number(response: Response) -> float | None:
 # --------------------------------------------------------------------------- API helpers
 
 
-@dataclass(frozen=True)
-class Progress:
-    answered: int  # visible items with an answer
-    visible: int  # items the branch rules show, given the answers so far
-    required_missing: list[str]  # visible required items without an answer, in order
-
-
 def session_progress(version: QuestionnaireVersion, answers: dict[str, scoring.Answer]) -> Progress:
     """`version` from `version_with_items`, `answers` from `session_answers` (no queries)."""
     instrument = engine_instrument(version)
     items = {item.key: item for item in instrument.items}
     visible, _skipped = scoring.visible_items(instrument, answers)
-    answered = {key for key in visible if scoring.is_answered(items[key], answers.get(key))}
-    missing = [key for key in visible if items[key].required and key not in answered]
-    return Progress(answered=len(answered), visible=len(visible), required_missing=missing)
+    return progress_of(items, visible, answers)
 
 
 def answer_wire_value(question_type: str, answer: scoring.Answer) -> bool | int | float | str | list | None:
@@ -755,6 +747,7 @@ def sessions_for_dashboard(user, limit: int) -> list[AssessmentSession]:
     mine = sessions_for_user(user).filter(
         survey__isnull=True, respondent_kind=AssessmentSession.RespondentKind.SELF
     )
+    mine = mine.exclude(status=AssessmentSession.Status.ABANDONED)  # set aside by "Start again"
     sessions = list(mine.order_by("-updated_at")[:limit])
     progress = sessions_progress([s for s in sessions if s.status == AssessmentSession.Status.IN_PROGRESS])
     for session in sessions:
@@ -801,9 +794,7 @@ def sessions_progress(sessions: list[AssessmentSession]) -> dict:
         given = answers.get(session.pk, {})
         visible, _skipped = scoring.visible_items(scoring.Instrument(model=model, items=version_items), given)
         kinds = {item.key: item for item in version_items}
-        answered = [key for key in visible if scoring.is_answered(kinds[key], given.get(key))]
-        missing = [key for key in visible if kinds[key].required and key not in answered]
-        result[session.pk] = Progress(answered=len(answered), visible=len(visible), required_missing=missing)
+        result[session.pk] = progress_of(kinds, visible, given)
     return result
 
 

@@ -134,6 +134,10 @@ class ProgressSerializer(serializers.Serializer):
     required_missing = serializers.ListField(
         child=serializers.CharField(), help_text="Keys of visible required items still unanswered."
     )
+    total = serializers.IntegerField(
+        help_text="Visible items that count toward progress: the required ones plus optional ones "
+        "already answered (progress is `answered` of `total`, as on the pages)."
+    )
 
     class Meta:
         ref_name = "AssessmentProgress"

@@ -159,6 +159,47 @@ def session_start(
     return session
 
 
+@transaction.atomic
+def self_session_open(
+    *, user, version: QuestionnaireVersion, locale: str = "en", restart: bool = False
+) -> tuple[AssessmentSession, bool]:
+    """The user's unfinished self-assessment of `version`, or a new one: (session, created).
+
+    One unfinished attempt per user and version on the pages: "Start" continues it (a second
+    tab or a double click does not make another), and `restart` abandons it (kept, marked
+    abandoned, never scored) before starting afresh. The subject row is locked, so two
+    concurrent starts cannot both create one.
+    """
+    subject = subject_get_or_create_for_user(user=user)
+    SubjectProfile.objects.select_for_update().filter(pk=subject.pk).first()
+    unfinished = list(
+        AssessmentSession.objects.select_for_update()
+        .filter(
+            subject=subject,
+            questionnaire_version=version,
+            survey__isnull=True,
+            respondent_kind=AssessmentSession.RespondentKind.SELF,
+            respondent_user=user,
+            status=AssessmentSession.Status.IN_PROGRESS,
+        )
+        .order_by("-updated_at")
+    )
+    if unfinished and not restart:
+        return unfinished[0], False
+    for session in unfinished:
+        session.status = AssessmentSession.Status.ABANDONED
+        session.save(update_fields=["status", "updated_at"])
+        _log(session, QuestionnaireEventLog.Event.ABANDONED, reason="restarted")
+    session = session_start(
+        subject=subject,
+        version=version,
+        respondent_kind=AssessmentSession.RespondentKind.SELF,
+        respondent_user=user,
+        locale=locale,
+    )
+    return session, True
+
+
 def survey_assert_open(survey: Survey) -> None:
     if not survey.is_active:
         raise SurveyClosed("This survey is closed and no longer accepts answers.")

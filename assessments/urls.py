@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/<uuid:session_id>/review/", sessions.review, name="review"),
     path("assessments/<uuid:session_id>/submit/", sessions.submit, name="submit"),
     path("assessments/<uuid:session_id>/done/", sessions.done, name="done"),
+    path("assessments/<uuid:session_id>/status/", sessions.status, name="status"),
     path("assessments/<uuid:session_id>/results/", results.results, name="results"),
     path("assessments/<uuid:session_id>/results/chart.svg", results.results_chart, name="results_chart"),
     path("assessments/<uuid:session_id>/results/share/", results.share_create, name="share_create"),

@@ -378,6 +378,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = _env(env.int, "DATA_UPLOAD_MAX_MEMORY_SIZE", defau
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# The interface around the questions follows a session's language (assessments.views.flow);
+# catalogues are committed compiled (.mo), so running needs no gettext tools.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -15,11 +15,13 @@ import contextlib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from assessments import scoring
+from assessments.progress import Progress, progress_of
 from questionnaires import wording
-from questionnaires.models import QuestionnaireItem, QuestionnaireVersion
+from questionnaires.models import QuestionnaireItem, QuestionnaireVersion, translated
 
 PAGE_SIZE = 10  # questions per page when a section is long (ipip-neo-120: 120 items, one section)
 MAX_SCALE_POINTS = 11  # scalar scales up to this many points are radio buttons, longer ones a number
@@ -322,7 +324,10 @@ def build_question(
             for o in options
         )
         if question_type == "multi_choice":
-            return Question(widget="checkboxes", choices=choices, hint=_multi_hint(config, lang), **common)
+            # One instruction, not two: the questionnaire's own help text ("Choose up to
+            # three.") wins; the generated limit appears only when it says nothing.
+            hint = "" if common["help_text"] else _multi_hint(config, lang)
+            return Question(widget="checkboxes", choices=choices, hint=hint, **common)
         likert = (
             3 <= len(options) <= LIKERT_MAX_OPTIONS
             and all(o.value is not None for o in options)
@@ -421,21 +426,27 @@ class TakeState:
     def is_answered(self, key: str) -> bool:
         return scoring.is_answered(self.engine_items[key], self.answers.get(key))
 
-    @property
-    def answered_count(self) -> int:
-        return sum(1 for key in self.visible if self.is_answered(key))
+    @cached_property
+    def progress(self) -> Progress:
+        """Answered of the questions that count (see assessments.progress): the same numbers
+        on the start page, every page, the review, the dashboard and the API."""
+        return progress_of(self.engine_items, self.visible, self.answers)
 
     @property
-    def visible_count(self) -> int:
-        return len(self.visible)
+    def answered_count(self) -> int:
+        return self.progress.answered
+
+    @property
+    def total_count(self) -> int:
+        return self.progress.total
 
     @property
     def percent(self) -> int:
-        return round(100 * self.answered_count / self.visible_count) if self.visible else 0
+        return self.progress.percent
 
     @property
     def missing_required(self) -> list[str]:
-        return [key for key in self.visible if self.engine_items[key].required and not self.is_answered(key)]
+        return self.progress.required_missing
 
     # ---- pages
 
@@ -554,7 +565,7 @@ def review_sections(state: TakeState, page_url: Callable[[int], str]) -> list[Re
                 else "",
                 answered=state.is_answered(key),
                 required=state.engine_items[key].required,
-                change_url=f"{page_url(page.number)}#q-{key}",
+                change_url=f"{page_url(page.number)}?return=review#q-{key}",
             )
             for key in state.visible_on(page)
         ]

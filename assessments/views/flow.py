@@ -11,14 +11,19 @@ list when a branch rule shows or hides questions), rendered from fragments of th
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import presenters, scoring, selectors, services
 from assessments.models import AnalysisRun, AssessmentSession, Survey
@@ -60,6 +65,26 @@ def requested_locale(request: HttpRequest) -> str:
         or translation.get_language_from_request(request)
         or "en"
     )
+
+
+def interface_language(locale: str | None) -> contextlib.AbstractContextManager:
+    """Speak the session's language in the interface around the questions (buttons, headings,
+    messages) when the site has it; otherwise keep the current one."""
+    code = (locale or "").split("-")[0].lower()
+    if code in {language for language, _name in settings.LANGUAGES}:
+        return translation.override(code)
+    return contextlib.nullcontext()
+
+
+def in_session_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the shared taking functions below, called as f(request, flow, ...)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, flow: Flow, *args, **kwargs):
+        with interface_language(flow.session.locale):
+            return view(request, flow, *args, **kwargs)
+
+    return wrapper
 
 
 def full_redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -217,6 +242,9 @@ def _take_context(
     values: dict[str, presenters.FormValue] | None = None,
     errors: dict[str, str] | None = None,
     notice: str = "",
+    returning: bool = False,
+    skipped: list[presenters.Question] | None = None,
+    skipped_page: presenters.Page | None = None,
 ) -> dict:
     questions = state.questions(page, values=values, errors=errors)
     version = state.version
@@ -232,9 +260,32 @@ def _take_context(
         "locale": flow.session.locale,
         "is_last": state.next_page(page.number) is None,
         "notice": notice,
+        "returning": returning,  # came from "Change" on the review: "Save and continue" goes back there
+        "skipped": skipped or [],
+        "skipped_url": flow.page_url(skipped_page.number) if skipped_page else "",
     }
 
 
+def _skipped_on(state: presenters.TakeState, page: presenters.Page) -> list[str]:
+    """Required questions of `page` the respondent went past without answering."""
+    missing = set(state.missing_required)
+    return [key for key in state.visible_on(page) if key in missing]
+
+
+def _skipped_from(request: HttpRequest, state: presenters.TakeState) -> tuple[presenters.Page | None, list]:
+    """The page named by ?skipped=<number> and its still unanswered required questions.
+
+    Only a page number travels in the URL; what is missing is read from the saved answers, so
+    the notice disappears once the questions are answered.
+    """
+    number = request.GET.get("skipped", "")
+    page = state.page(int(number)) if number.isdigit() and len(number) < 6 else None
+    if page is None:
+        return None, []
+    return page, [state.question(key) for key in _skipped_on(state, page)]
+
+
+@in_session_language
 def take_page(request: HttpRequest, flow: Flow, page_number: int) -> HttpResponse:
     session = flow.session
     if session.status != IN_PROGRESS:
@@ -248,7 +299,16 @@ def take_page(request: HttpRequest, flow: Flow, page_number: int) -> HttpRespons
     if not state.visible_on(page):  # every question here is hidden by an earlier answer
         following = state.next_page(page.number)
         return redirect(flow.page_url(following.number) if following else flow.review_url)
-    return render(request, "assessments/take.html", _take_context(flow, state, page))
+    skipped_page, skipped = _skipped_from(request, state)
+    context = _take_context(
+        flow,
+        state,
+        page,
+        returning=request.GET.get("return") == "review",
+        skipped=skipped,
+        skipped_page=skipped_page,
+    )
+    return render(request, "assessments/take.html", context)
 
 
 def _take_post(
@@ -257,6 +317,7 @@ def _take_post(
     """The page without JavaScript: save every answer on it, then go where the button says."""
     session = flow.session
     nav = request.POST.get("nav", "next")
+    returning = request.POST.get("return") == "review"
     shown = _shown_keys(request, page)
     posted = {key: presenters.posted_value(request.POST, key) for key in shown}
     try:
@@ -265,15 +326,15 @@ def _take_post(
         return redirect(flow.finished_url)
     state = state.with_answers(selectors.session_answers(session, selectors.session_plan(session)))
     if errors:
-        context = _take_context(flow, state, page, values=posted, errors=errors)
+        context = _take_context(flow, state, page, values=posted, errors=errors, returning=returning)
         return render(request, "assessments/take.html", context)
     if nav == "exit":
         if flow.anonymous:
             messages.success(
-                request, "Your answers are saved. Open the link again in this browser to continue."
+                request, _("Your answers are saved. Open the link again in this browser to continue.")
             )
         else:
-            messages.success(request, "Your answers are saved. Continue any time from your dashboard.")
+            messages.success(request, _("Your answers are saved. Continue any time from your dashboard."))
         return redirect(flow.exit_url)
     if nav == "back":
         previous = state.previous_page(page.number)
@@ -281,16 +342,23 @@ def _take_post(
     appeared = [key for key in state.visible_on(page) if key not in shown and not state.is_answered(key)]
     if appeared:
         count = len(appeared)
-        notice = (
-            "Your answers brought up a follow-up question below."
-            if count == 1
-            else f"Your answers brought up {count} follow-up questions below."
-        )
-        return render(request, "assessments/take.html", _take_context(flow, state, page, notice=notice))
+        notice = ngettext(
+            "Your answers brought up a follow-up question below.",
+            "Your answers brought up %(count)d follow-up questions below.",
+            count,
+        ) % {"count": count}
+        context = _take_context(flow, state, page, notice=notice, returning=returning)
+        return render(request, "assessments/take.html", context)
     following = state.next_page(page.number)
-    return redirect(flow.page_url(following.number) if following else flow.review_url)
+    if returning or following is None:
+        return redirect(flow.review_url)  # the review lists whatever is still unanswered
+    if _skipped_on(state, page):
+        # Going on is allowed, as always; the next page says what was left and links back.
+        return redirect(f"{flow.page_url(following.number)}?skipped={page.number}")
+    return redirect(flow.page_url(following.number))
 
 
+@in_session_language
 def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
     """One changed answer (htmx): save it, then update what the change affects on the page."""
     session = flow.session
@@ -337,6 +405,7 @@ def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
     return render_partials(request, "assessments/take.html", fragments, context)
 
 
+@in_session_language
 def review_page(request: HttpRequest, flow: Flow, *, error: str = "") -> HttpResponse:
     session = flow.session
     if session.status != IN_PROGRESS:
@@ -359,17 +428,18 @@ def review_page(request: HttpRequest, flow: Flow, *, error: str = "") -> HttpRes
     return render(request, "assessments/review.html", context)
 
 
+@in_session_language
 def submit_answers(request: HttpRequest, flow: Flow) -> tuple[HttpResponse, bool]:
     """Submit (once: a second click or tab gets the same run). Returns (response, newly submitted)."""
     try:
         submission = services.session_submit_once(session=flow.session)
     except services.IncompleteSession as exc:
         count = len(exc.missing)
-        error = (
-            "One required question is still unanswered."
-            if count == 1
-            else f"{count} required questions are still unanswered."
-        )
+        error = ngettext(
+            "One required question is still unanswered.",
+            "%(count)d required questions are still unanswered.",
+            count,
+        ) % {"count": count}
         return review_page(request, flow, error=error), False
     except services.SessionClosed:
         return redirect(flow.finished_url), False

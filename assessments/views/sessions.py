@@ -7,20 +7,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.verification import verified_email_required_when_mandatory
 from assessments import presenters, selectors, services
 from assessments.models import AnalysisRun, AssessmentSession
-from assessments.templatetags.partials import render_partials
 from assessments.views.flow import (
     IN_PROGRESS,
     UNFINISHED_RUN,
     Flow,
     autosave_answer,
+    interface_language,
     own_session,
     requested_locale,
     review_page,
@@ -79,20 +81,24 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such questionnaire.")
     version = selectors.version_with_items(active.pk)
     locale = questionnaire_selectors.resolve_locale(version, requested_locale(request))
+    with interface_language(locale):
+        return _start(request, version, locale)
+
+
+def _start(request: HttpRequest, version, locale: str) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        subject = services.subject_get_or_create_for_user(user=request.user)
-        session = services.session_start(
-            subject=subject,
-            version=version,
-            respondent_kind=AssessmentSession.RespondentKind.SELF,
-            respondent_user=request.user,
-            locale=locale,
+        session, created = services.self_session_open(
+            user=request.user, version=version, locale=locale, restart=request.POST.get("restart") == "1"
         )
+        if not created:  # already in progress: continue it rather than start a second one
+            messages.info(request, _("You already started this questionnaire: continue where you left off."))
+            return redirect("assessments:resume", session.pk)
         return redirect("assessments:take", session.pk, 1)
     lang = presenters.lang_of(version, locale)
     items = list(version.items.all())
+    before_answering = selectors.session_progress(version, {})  # counted as the pages count
     in_progress = None
     if request.user.is_authenticated:
         in_progress = selectors.self_session_in_progress(request.user, version)
@@ -103,7 +109,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         "description": translated(version.questionnaire, "description", lang),
         "instructions": translated(version, "instructions", lang),
         "sections": [version.section_title(s.get("key", ""), lang) for s in version.sections or []],
-        "item_count": len(items),
+        "item_count": before_answering.total,
+        "optional_count": before_answering.visible - before_answering.total,
         "minutes": presenters.estimated_minutes(items),
         "locale": locale,
         "locales": questionnaire_selectors.available_locales(version),
@@ -155,18 +162,40 @@ def submit(request: HttpRequest, session_id) -> HttpResponse:
 
 @login_required
 def done(request: HttpRequest, session_id) -> HttpResponse:
-    """Thank you, and the scoring status (polled by htmx every 2 s until the run finishes)."""
+    """Thank you, and the scoring status. While scoring, htmx polls `status` every 2 s and
+    moves on to the results when the run is done; without JavaScript a meta refresh (and a
+    link) reloads this page with ?waiting=1, which goes to the results once they are ready."""
     session = own_session(request, session_id)
     if session.status == IN_PROGRESS:
         return redirect("assessments:review", session.pk)
     run = selectors.runs_for_session(session).first()
+    if run is not None and run.status == AnalysisRun.Status.DONE and request.GET.get("waiting"):
+        return redirect("assessments:results", session.pk)
     scoring_now = run is not None and run.status in UNFINISHED_RUN
     context = {"session": session, "run": run, "scoring": scoring_now, "title": _title(session)}
+    with interface_language(session.locale):
+        return render(request, "assessments/done.html", context)
+
+
+@login_required
+def status(request: HttpRequest, session_id) -> HttpResponse:
+    """The scoring status of the session's latest run, small enough to poll every 2 s.
+
+    JSON for any caller; for htmx also where to go: the results once the run is done
+    (HX-Redirect), a reload of the page when it failed (HX-Refresh), nothing while it runs.
+    """
+    session = own_session(request, session_id)
+    run = selectors.runs_for_session(session).only("pk", "status").first()
+    state = run.status if run is not None else "none"
+    results_url = reverse("assessments:results", args=[session.pk]) if state == "done" else None
+    response = JsonResponse({"status": state, "results_url": results_url})
+    response["Cache-Control"] = "no-store"
     if request.htmx:
-        if scoring_now:
-            return HttpResponse(status=204)  # nothing changed: htmx keeps the page (and polls on)
-        return render_partials(request, "assessments/done.html", ["status"], context)
-    return render(request, "assessments/done.html", context)
+        if results_url:
+            response["HX-Redirect"] = results_url
+        elif state not in UNFINISHED_RUN:
+            response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

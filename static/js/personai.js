@@ -7,6 +7,14 @@
  *       asks for confirmation before the form is submitted (also for htmx-driven forms).
  *   <button type="button" data-print>Print</button>
  *       opens the browser's print dialog.
+ *   <button type="button" class="nav-toggle" aria-controls="site-nav" hidden>Menu</button>
+ *       collapses the site navigation into a menu on small screens (CSS decides when).
+ *   <p id="save-status" data-retrying="…"> and questions with hx-post (take.html)
+ *       taking a questionnaire: a failed autosave says "Not saved — retrying" and is retried
+ *       with backoff until it is saved.
+ *   <form data-probe-url="…" data-offline-message="…" data-server-message="…">
+ *       the form is posted only when the server answers a quick HEAD request there; offline
+ *       the page stays (with its answers) and says so instead of a browser error page.
  *
  * No inline handlers (onclick="…") anywhere: the Content-Security-Policy forbids them.
  */
@@ -122,4 +130,185 @@
     },
     true
   );
+
+  // ------------------------------------------------------------------ site menu (small screens)
+
+  var menuButton = document.querySelector(".nav-toggle");
+  if (menuButton) {
+    var header = menuButton.closest(".site-header");
+    header.classList.add("has-nav-toggle");
+    menuButton.hidden = false;
+    var setMenu = function (open) {
+      header.classList.toggle("is-open", open);
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    menuButton.addEventListener("click", function () {
+      setMenu(menuButton.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && header.classList.contains("is-open")) {
+        setMenu(false);
+        menuButton.focus();
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ taking: autosave that never loses an answer
+
+  // Each question posts itself on change (htmx, see take.html). When a post fails (offline,
+  // server error) the answer is still on the page: the question is remembered and posted
+  // again after 1, 2, 4 … 30 s (at once when the browser comes back online) until it is saved.
+  var RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+  var unsaved = {}; // question block id -> true
+  var retryAttempt = 0;
+  var retryTimer = null;
+
+  function saveStatus() {
+    return document.getElementById("save-status");
+  }
+
+  function hasUnsaved() {
+    return Object.keys(unsaved).length > 0;
+  }
+
+  function showNotSaved() {
+    var status = saveStatus();
+    if (!status) {
+      return;
+    }
+    var text = status.getAttribute("data-retrying") || "Not saved — retrying";
+    status.innerHTML = "";
+    var span = document.createElement("span");
+    span.className = "save-status-error save-status-retrying";
+    span.textContent = text;
+    status.appendChild(span);
+  }
+
+  function retryUnsaved() {
+    retryTimer = null;
+    Object.keys(unsaved).forEach(function (id) {
+      var block = document.getElementById(id);
+      if (!block || !window.htmx) {
+        delete unsaved[id]; // the question is gone (hidden by a branch rule): nothing to save
+        return;
+      }
+      window.htmx.trigger(block, "change");
+    });
+  }
+
+  function scheduleRetry() {
+    if (retryTimer !== null) {
+      return;
+    }
+    var delay = RETRY_DELAYS_MS[Math.min(retryAttempt, RETRY_DELAYS_MS.length - 1)];
+    retryAttempt += 1;
+    retryTimer = window.setTimeout(retryUnsaved, delay);
+  }
+
+  function isQuestion(element) {
+    return element instanceof Element && element.matches(".question[hx-post]");
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var block = event.detail.elt;
+    if (!isQuestion(block)) {
+      return;
+    }
+    if (event.detail.successful === true) {
+      delete unsaved[block.id];
+      if (hasUnsaved()) {
+        showNotSaved(); // another question is still waiting: its "Not saved" stays in view
+      } else {
+        retryAttempt = 0;
+      }
+      return;
+    }
+    unsaved[block.id] = true;
+    showNotSaved();
+    scheduleRetry();
+  });
+
+  window.addEventListener("online", function () {
+    if (hasUnsaved()) {
+      window.clearTimeout(retryTimer);
+      retryUnsaved();
+    }
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    // Leaving through the form posts every answer anyway; only other ways out would lose one.
+    if (hasUnsaved() && !leavingThroughForm) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  // "Save and continue", "Back", "Finish later": the whole page is posted. Offline, the browser
+  // would show its own error page and the answers on this page would be gone from view; so we
+  // first ask the server whether it is there (a HEAD request, answered 405 at once), and if it
+  // is not, stay here and say so.
+  var leavingThroughForm = false;
+
+  function showOffline(form, serverTrouble) {
+    var box = form._personaiOfflineBox;
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "message message-error take-offline";
+      box.setAttribute("role", "alert");
+      form.parentNode.insertBefore(box, form);
+      form._personaiOfflineBox = box;
+    }
+    box.textContent =
+      form.getAttribute(serverTrouble ? "data-server-message" : "data-offline-message") ||
+      "You seem to be offline. Your answers are still here; try again when you are back online.";
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-probe-url")) {
+      return;
+    }
+    if (form.dataset.probed === "1") {
+      delete form.dataset.probed;
+      leavingThroughForm = true;
+      return; // checked: let the browser post the page
+    }
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    var proceed = function () {
+      if (form._personaiOfflineBox) {
+        form._personaiOfflineBox.remove();
+        form._personaiOfflineBox = null;
+      }
+      form.dataset.probed = "1";
+      if (submitter && typeof form.requestSubmit === "function") {
+        form.requestSubmit(submitter);
+      } else {
+        form.submit();
+        leavingThroughForm = true;
+      }
+    };
+    if (navigator.onLine === false) {
+      showOffline(form, false);
+      return;
+    }
+    var probeUrl = form.getAttribute("data-probe-url");
+    if (!probeUrl || !window.fetch) {
+      proceed();
+      return;
+    }
+    window
+      .fetch(probeUrl, { method: "HEAD", cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status >= 500) {
+          showOffline(form, true);
+        } else {
+          proceed();
+        }
+      })
+      .catch(function () {
+        showOffline(form, false);
+      });
+  });
 })();

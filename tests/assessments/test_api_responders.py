@@ -119,6 +119,7 @@ def test_starting_without_a_token_creates_a_session_and_hands_out_a_new_token(ap
         "answered": 0,
         "visible": 6,
         "required_missing": ["q1", "q2", "q3", "q4", "q7"],
+        "total": 5,
     }
     assert len(body["responder_token"]) >= 32
     assert session.responder_id == body["responder_token"]
@@ -259,7 +260,7 @@ def test_answers_are_saved_and_the_progress_returned(api_client, survey):
     response = put(api_client, survey, session_id, VALID_ANSWERS, token)
 
     assert response.status_code == 200
-    assert response.json() == {"answered": 7, "visible": 7, "required_missing": []}
+    assert response.json() == {"answered": 7, "visible": 7, "required_missing": [], "total": 7}
     assert Response.objects.filter(session_id=session_id).count() == 7
 
 

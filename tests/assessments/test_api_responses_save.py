@@ -19,7 +19,12 @@ def test_it_saves_answers_and_returns_the_progress(api_client, user):
     response = put(api_client, session, {"q1": True, "q2": 4, "q7": 3})
 
     assert response.status_code == 200
-    assert response.json() == {"answered": 3, "visible": 7, "required_missing": ["q3", "q4", "q5"]}
+    assert response.json() == {
+        "answered": 3,
+        "visible": 7,
+        "required_missing": ["q3", "q4", "q5"],
+        "total": 6,
+    }
     answers = {r.item.key: r for r in Response.objects.filter(session=session).select_related("item")}
     assert set(answers) == {"q1", "q2", "q7"}
     assert answers["q1"].value_boolean is True

@@ -25,7 +25,7 @@ def test_it_shows_answers_in_the_wire_format_of_each_item_type(api_client, user)
         {"item": "q6", "value": "Nothing much."},
         {"item": "q7", "value": 7},
     ]
-    assert data["progress"] == {"answered": 7, "visible": 7, "required_missing": []}
+    assert data["progress"] == {"answered": 7, "visible": 7, "required_missing": [], "total": 7}
 
 
 def test_progress_follows_the_branch_rules(api_client, user):
@@ -36,7 +36,7 @@ def test_progress_follows_the_branch_rules(api_client, user):
     progress = api_client.get(f"/api/v1/sessions/{session.pk}/").json()["progress"]
 
     # "No" to q1 hides q5.
-    assert progress == {"answered": 2, "visible": 6, "required_missing": ["q3", "q4", "q7"]}
+    assert progress == {"answered": 2, "visible": 6, "required_missing": ["q3", "q4", "q7"], "total": 5}
 
 
 def test_a_scored_session_shows_its_latest_run(api_client, user):

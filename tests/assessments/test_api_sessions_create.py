@@ -34,6 +34,7 @@ def test_it_starts_a_self_assessment_of_the_active_version(api_client, user):
         "answered": 0,
         "visible": 6,
         "required_missing": ["q1", "q2", "q3", "q4", "q7"],
+        "total": 5,  # the optional q6 counts toward progress only once answered
     }
 
 

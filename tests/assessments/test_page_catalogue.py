@@ -43,7 +43,8 @@ def test_the_start_page_shows_instructions_size_and_time(client, page_version):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Describe yourself as you are now." in html
-    assert "6 questions" in html
+    # Counted as the pages count: the follow-up is hidden and "notes" is optional.
+    assert "4 questions</strong> and 1 optional" in html
     assert "About 2 minutes" in html
     assert "Log in to start" in html  # anonymous visitors are sent to log in first
 

@@ -18,8 +18,8 @@ def test_the_review_lists_every_visible_answer_by_section_with_change_links(user
     assert "Accurate" in html  # likes-people = 4
     assert "6 of 10" in html  # host-size
     assert "Parties, Reading" in html or "Reading, Parties" in html
-    assert f'href="/assessments/{session.pk}/q/1/#q-host-size"' in html
-    assert f'href="/assessments/{session.pk}/q/2/#q-notes"' in html
+    assert f'href="/assessments/{session.pk}/q/1/?return=review#q-host-size"' in html
+    assert f'href="/assessments/{session.pk}/q/2/?return=review#q-notes"' in html
     assert "Every required question is answered." in html
 
 
@@ -73,43 +73,82 @@ def test_taking_pages_of_a_submitted_session_lead_to_its_status(user_client, use
     )
 
 
-def test_the_thank_you_page_polls_while_scoring(user_client, user, page_version):
+def test_the_thank_you_page_polls_the_status_while_scoring(user_client, user, page_version):
     session = self_session(user, page_version, PAGE_ANSWERS)
     user_client.post(f"/assessments/{session.pk}/submit/")
 
     html = user_client.get(f"/assessments/{session.pk}/done/").content.decode()
 
     assert "Scoring…" in html
-    assert f'hx-get="/assessments/{session.pk}/done/" hx-trigger="every 2s"' in html
-    assert f'<a href="/assessments/{session.pk}/done/">Refresh</a>' in html  # without JavaScript
-    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in html
+    assert f'hx-get="/assessments/{session.pk}/status/" hx-trigger="every 2s"' in html
+    # Without JavaScript: a link and a meta refresh that lead on to the results when ready.
+    assert f'<a href="/assessments/{session.pk}/done/?waiting=1">Refresh</a>' in html
+    assert (
+        f'<noscript><meta http-equiv="refresh" content="5; url=/assessments/{session.pk}/done/?waiting=1">'
+        in html
+    )
     assert 'role="status" aria-live="polite"' in html
 
 
-def test_a_poll_while_scoring_changes_nothing(user_client, user, page_version, htmx):
+def test_the_status_while_scoring_says_pending_and_sends_nowhere(user_client, user, page_version, htmx):
     session = self_session(user, page_version, PAGE_ANSWERS)
     user_client.post(f"/assessments/{session.pk}/submit/")
 
-    response = user_client.get(f"/assessments/{session.pk}/done/", **htmx)
+    response = user_client.get(f"/assessments/{session.pk}/status/", **htmx)
 
-    assert response.status_code == 204
+    assert response.status_code == 200
+    assert response.json() == {"status": "pending", "results_url": None}
+    assert "HX-Redirect" not in response
+    assert "HX-Refresh" not in response
 
 
-def test_a_poll_after_scoring_returns_the_link_to_the_results_and_stops_polling(
-    user_client, user, page_version, htmx
-):
+def test_the_status_after_scoring_moves_the_page_to_the_results(user_client, user, page_version, htmx):
     session = self_session(user, page_version, PAGE_ANSWERS)
     user_client.post(f"/assessments/{session.pk}/submit/")
     services.run_score(run_id=AnalysisRun.objects.get(session=session).pk)
 
-    response = user_client.get(f"/assessments/{session.pk}/done/", **htmx)
+    polled = user_client.get(f"/assessments/{session.pk}/status/", **htmx)
+    plain = user_client.get(f"/assessments/{session.pk}/status/")
 
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "<html" not in html
-    assert "Your results are ready." in html
-    assert f'href="/assessments/{session.pk}/results/"' in html
-    assert "hx-trigger" not in html
+    assert polled["HX-Redirect"] == f"/assessments/{session.pk}/results/"
+    assert plain.json() == {"status": "done", "results_url": f"/assessments/{session.pk}/results/"}
+
+
+def test_a_failed_run_reloads_the_page_to_show_it(user_client, user, page_version, htmx):
+    session = self_session(user, page_version, PAGE_ANSWERS)
+    run = services.session_submit(session=session)
+    AnalysisRun.objects.filter(pk=run.pk).update(status="failed", error="boom")
+
+    response = user_client.get(f"/assessments/{session.pk}/status/", **htmx)
+
+    assert response.json()["status"] == "failed"
+    assert response["HX-Refresh"] == "true"
+
+
+def test_without_javascript_the_refresh_goes_to_the_results_once_ready(user_client, user, page_version):
+    session = self_session(user, page_version, PAGE_ANSWERS)
+    user_client.post(f"/assessments/{session.pk}/submit/")
+    waiting = user_client.get(f"/assessments/{session.pk}/done/?waiting=1")
+    services.run_score(run_id=AnalysisRun.objects.get(session=session).pk)
+    ready = user_client.get(f"/assessments/{session.pk}/done/?waiting=1")
+    visited = user_client.get(f"/assessments/{session.pk}/done/")
+
+    assert waiting.status_code == 200
+    assert ready["Location"] == f"/assessments/{session.pk}/results/"
+    assert "Your results are ready." in visited.content.decode()  # a plain visit stays put
+
+
+def test_another_users_status_is_a_404(client, other_user, user, page_version):
+    session = self_session(user, page_version, PAGE_ANSWERS)
+    client.force_login(other_user)
+
+    assert client.get(f"/assessments/{session.pk}/status/").status_code == 404
+
+
+def test_the_status_needs_a_login(client, user, page_version):
+    session = self_session(user, page_version, PAGE_ANSWERS)
+
+    assert client.get(f"/assessments/{session.pk}/status/").status_code == 302
 
 
 def test_the_thank_you_page_of_an_unfinished_session_goes_to_the_review(user_client, user, page_version):
@@ -143,3 +182,18 @@ def test_resume_of_a_scored_session_opens_its_results(user_client, user, page_ve
 
     assert response["Location"] == f"/assessments/{session.pk}/results/"
     assert AssessmentSession.objects.get(pk=session.pk).status == "scored"
+
+
+def test_the_status_poll_is_a_few_queries_however_many_runs(
+    user_client, user, page_version, django_assert_max_num_queries
+):
+    session = self_session(user, page_version, PAGE_ANSWERS)
+    user_client.post(f"/assessments/{session.pk}/submit/")
+    for _ in range(3):
+        services.run_score(run_id=AnalysisRun.objects.filter(session=session).latest("created_at").pk)
+        services.run_rescore(session=session)
+
+    with django_assert_max_num_queries(4):  # session user, session, latest run
+        response = user_client.get(f"/assessments/{session.pk}/status/")
+
+    assert response.json()["status"] == "pending"

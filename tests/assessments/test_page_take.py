@@ -81,9 +81,10 @@ def test_progress_counts_answered_of_visible_questions(user_client, user, page_v
 
     html = user_client.get(f"/assessments/{session.pk}/q/1/").content.decode()
 
-    # host-size is hidden until "hosts" is answered yes: 5 visible questions.
-    assert "<strong>1 of 5</strong> answered" in html
-    assert 'class="progress-bar pct-20"' in html
+    # host-size is hidden until "hosts" is answered yes: 5 visible questions, of which the
+    # optional "notes" counts only once answered.
+    assert "<strong>1 of 4</strong> answered" in html
+    assert 'class="progress-bar pct-25"' in html
 
 
 def test_a_branch_rule_hides_the_follow_up_until_it_applies(user_client, user, page_version):
