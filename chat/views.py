@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors, services
-from chat.models import Conversation, Message
+from chat.models import Artifact, Conversation, Message
 from chat.streaming import release_connections, streaming_response
 from personas.models import Persona
 
@@ -126,6 +126,10 @@ def _message_page(request, conversation: Conversation):
 def conversation_detail(request, conversation_id):
     conversation = _conversation(request, conversation_id)
     page, more = _message_page(request, conversation)
+    if conversation.kind == Conversation.Kind.TEAM:
+        from chat.team_views import team_detail
+
+        return team_detail(request, conversation, page, more)
     persona = conversation.persona
     return render(
         request,
@@ -140,6 +144,8 @@ def conversation_detail(request, conversation_id):
             "can_chat": persona is not None and persona.status == Persona.Status.READY,
             "max_chars": services.max_message_chars(),
             "needs_retry": _needs_retry(conversation),
+            "artifacts": selectors.latest_artifacts(conversation),
+            "artifact_types": Artifact.ArtifactType.choices,
         },
     )
 
