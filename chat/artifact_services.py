@@ -321,16 +321,17 @@ def _generate_erd(source, writer):
     )
     writer.progress(80, "Checking the diagram…")
     problems = list(notes)
+    title = f"{source.title} — Entity-relationship diagram"
     if answer:
         candidate = erd.extract_block(answer)
         parsed = erd.parse(candidate)
         if parsed.ok:
-            return candidate, {"source": "llm", "diagram": parsed.diagram.to_dict()}, problems
+            return candidate, {"title": title, "source": "llm", "diagram": parsed.diagram.to_dict()}, problems
         problems.append("The model's diagram was not valid, so the skeleton diagram is kept. What was wrong:")
         problems += [str(p) for p in parsed.problems[:20]]
     else:
         problems.append("The model did not answer; this is the skeleton diagram.")
-    return skeleton_text, {"source": "skeleton", "diagram": skeleton.to_dict()}, problems
+    return skeleton_text, {"title": title, "source": "skeleton", "diagram": skeleton.to_dict()}, problems
 
 
 def _generate_persona_brief(source, writer):
