@@ -180,3 +180,21 @@ def test_the_artifact_list_keeps_its_query_count(api, user, django_assert_max_nu
         ready_artifact(with_message(conversation_for(user)), "erd", "erDiagram\n  A\n")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(api.get("/api/v1/artifacts/").json()["results"]) == 6
+
+
+def test_patching_the_context_keeps_the_team_state(api, user):
+    conversation = team_conversation_for(user)
+    conversation.context = {
+        **conversation.context,
+        "team": {**conversation.context["team"], "goals": ["Ship it"]},
+    }
+    conversation.save(update_fields=["context"])
+
+    response = api.patch(
+        f"/api/v1/conversations/{conversation.pk}/", {"context": {"team": {}, "note": "x"}}, format="json"
+    )
+
+    assert response.status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.context["team"]["goals"] == ["Ship it"]
+    assert conversation.context["note"] == "x" and conversation.context["team_personas"]
