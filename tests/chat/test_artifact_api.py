@@ -198,3 +198,13 @@ def test_patching_the_context_keeps_the_team_state(api, user):
     conversation.refresh_from_db()
     assert conversation.context["team"]["goals"] == ["Ship it"]
     assert conversation.context["note"] == "x" and conversation.context["team_personas"]
+
+
+def test_the_team_conversation_list_keeps_its_query_count(api, user, django_assert_max_num_queries):
+    team_conversation_for(user)
+    with django_assert_max_num_queries(10) as few:
+        api.get("/api/v1/team-conversations/")
+    for _ in range(5):
+        with_message(team_conversation_for(user))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(api.get("/api/v1/team-conversations/").json()["results"]) == 6

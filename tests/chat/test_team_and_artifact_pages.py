@@ -224,3 +224,19 @@ def test_list_pages_keep_their_query_count(user_client, user, django_assert_max_
     add(3)
     with django_assert_max_num_queries(len(chats.captured_queries)):
         user_client.get("/chat/")
+
+
+def test_the_team_page_keeps_its_query_count(user_client, user, django_assert_max_num_queries):
+    conversation = team_conversation_for(user)
+    with_message(conversation)
+    ready_artifact(conversation)
+    with django_assert_max_num_queries(20) as few:
+        user_client.get(f"/chat/{conversation.pk}/")
+    for i in range(10):
+        Message.objects.create(
+            conversation=conversation, role="assistant", content=f"Reply {i}", persona="Architect"
+        )
+        ready_artifact(conversation, "erd", "erDiagram\n  A\n")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = user_client.get(f"/chat/{conversation.pk}/").content.decode()
+    assert page.count('class="chat-msg-author"') == 10 and "ERD v10" in page
