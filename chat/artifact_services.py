@@ -212,18 +212,23 @@ def _personas_of(conversation: Conversation) -> list:
 
 def _persona_full(persona) -> dict:
     from chat.team_services import persona_facts
+    from personas.selectors import narratives as narrative_selectors
     from personas.selectors import personas as persona_selectors
 
     facts = persona_facts(persona)
     facts["core"] = persona.core if isinstance(persona.core, dict) else {}
     facts["overlay"] = persona.overlay if isinstance(persona.overlay, dict) else {}
+    # The narratives that shaped the persona; without any (an older persona), the newest ones.
+    narratives = [usage.narrative for usage in persona_selectors.persona_usages(persona)[:10]]
+    if not narratives:
+        narratives = list(narrative_selectors.narratives_for_subject(persona.subject)[:5])
     facts["narratives"] = [
         {
-            "id": str(usage.narrative.pk),
-            "type": usage.narrative.narrative_type,
-            "text": (usage.narrative.curated_text or usage.narrative.raw_text).strip()[:2000],
+            "id": str(narrative.pk),
+            "type": narrative.narrative_type,
+            "text": (narrative.curated_text or narrative.raw_text).strip()[:2000],
         }
-        for usage in persona_selectors.persona_usages(persona)[:10]
+        for narrative in narratives
     ]
     return facts
 

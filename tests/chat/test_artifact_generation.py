@@ -9,6 +9,7 @@ import pytest
 from chat import artifact_builders, artifact_services, erd, services
 from chat.models import Artifact, Message
 from personai.outbox import OutboxTask, relay, run_task
+from personas.models import Narrative
 from tests.chat.factories import conversation_for, persona_for, team_conversation_for
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +151,9 @@ def test_the_persona_brief_is_json_from_core_overlay_and_narratives(chat_llm, us
         core={"traits": [{"label": "Openness", "level": "high"}]},
         overlay={"work": {"role": "designer"}},
     )
+    narrative = Narrative.objects.create(
+        subject=persona.subject, narrative_type="self_observation", raw_text="I invoice late at night."
+    )
     conversation = conversation_for(user, persona)
     services.reply_collect(services.message_send(conversation=conversation, content="Hello", user=user))
     artifact = artifact_services.artifact_request(conversation=conversation, artifact_type="persona_brief")
@@ -162,7 +166,9 @@ def test_the_persona_brief_is_json_from_core_overlay_and_narratives(chat_llm, us
     assert brief["personas"][0]["summary"] == "Ada needs quick invoicing."
     assert brief["personas"][0]["core"] == {"traits": [{"label": "Openness", "level": "high"}]}
     assert brief["personas"][0]["overlay"] == {"work": {"role": "designer"}}
-    assert brief["personas"][0]["narratives"] == []
+    assert brief["personas"][0]["narratives"] == [
+        {"id": str(narrative.pk), "type": "self_observation", "text": "I invoice late at night."}
+    ]
     assert artifact.filename.endswith("-persona-brief-v1.json")
 
 

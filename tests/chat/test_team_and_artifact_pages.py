@@ -240,3 +240,31 @@ def test_the_team_page_keeps_its_query_count(user_client, user, django_assert_ma
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = user_client.get(f"/chat/{conversation.pk}/").content.decode()
     assert page.count('class="chat-msg-author"') == 10 and "ERD v10" in page
+
+
+def test_the_persona_brief_page_is_readable(user_client, user):
+    artifact = ready_artifact(with_message(conversation_for(user)), "persona_brief", "{}")
+    Artifact.objects.filter(pk=artifact.pk).update(
+        structured_data={
+            "title": "Brief",
+            "personas": [
+                {
+                    "id": "x",
+                    "name": "Ada",
+                    "summary": "Ada needs **quick** invoicing.",
+                    "core": {
+                        "traits": [{"label": "Openness", "level": "high"}],
+                        "values": [{"text": "Honesty"}],
+                    },
+                    "overlay": {"context": {"recent": [{"type": "mood", "summary": "tired"}]}},
+                    "narratives": [{"id": "n", "type": "self_observation", "text": "I invoice late."}],
+                }
+            ],
+        }
+    )
+
+    page = user_client.get(f"/chat/artifacts/{artifact.pk}/").content.decode()
+
+    assert "<h2>Ada</h2>" in page and "<strong>quick</strong>" in page
+    assert "Openness — high" in page and "<li>Honesty</li>" in page and "tired" in page
+    assert "I invoice late." in page
