@@ -272,9 +272,33 @@ PROSE_INSTRUCTIONS = {
 }  # fmt: skip
 
 
+MIN_PROSE_CHARS = 20
+MAX_PROSE_CHARS = 1500
+
+
 def _clean_prose(text: str) -> str:
-    text = re.sub(r"^\s*#+\s.*$", "", text, flags=re.MULTILINE)  # headings would break the skeleton
-    return text.strip()[:3000]
+    """The model's text without headings (they would break the skeleton) and without repeated
+    lines or sentences (a small model loops); "" when too little is left, so the skeleton's own
+    text stays."""
+    text = re.sub(r"^\s*#+\s.*$", "", text, flags=re.MULTILINE)
+    seen: set[str] = set()
+    lines = []
+    for line in text.splitlines():
+        sentences = []
+        for sentence in re.findall(r"[^.!?]+[.!?]*", line):
+            key = re.sub(r"\W+", " ", sentence).strip().lower()
+            if key and key in seen:
+                continue
+            seen.add(key)
+            sentences.append(sentence)
+        kept = "".join(sentences).strip()
+        if kept or (lines and lines[-1]):
+            lines.append(kept)
+    cleaned = "\n".join(lines).strip()
+    if len(cleaned) > MAX_PROSE_CHARS:
+        cut = cleaned[:MAX_PROSE_CHARS]
+        cleaned = cut[: max(cut.rfind(". "), cut.rfind("\n"), MAX_PROSE_CHARS // 2) + 1].strip()
+    return cleaned if len(cleaned) >= MIN_PROSE_CHARS else ""
 
 
 def _write_prose(

@@ -362,6 +362,7 @@ class ReplyStream:
     prompt: list[dict]
     analysis: analysis.Analysis | None
     retrieved: list = field(default_factory=list)
+    max_tokens: int | None = None  # None: CHAT_MAX_REPLY_TOKENS
     text: str = ""
     assistant_message: Message | None = None
     _cancelled: threading.Event = field(default_factory=threading.Event)
@@ -394,7 +395,9 @@ class ReplyStream:
         chunks = None
         try:
             chunks = llm.stream_chat(
-                self.prompt, max_tokens=int(setting("CHAT_MAX_REPLY_TOKENS", 800)), timeout=per_chunk
+                self.prompt,
+                max_tokens=self.max_tokens or int(setting("CHAT_MAX_REPLY_TOKENS", 800)),
+                timeout=per_chunk,
             )
             for chunk in chunks:
                 if chunk.done:

@@ -122,6 +122,8 @@ class TeamReplyStream:
                 user_message=self.user_message,
                 prompt=self._prompt(role, state),
                 analysis=self.analysed.result,
+                # Each role answers in about 120 words; a small model that rambles is cut here.
+                max_tokens=int(services.setting("TEAM_MAX_REPLY_TOKENS", 300)),
             )
             self._current = reply
             events = iter(reply)

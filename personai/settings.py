@@ -258,8 +258,9 @@ CHAT_DAILY_TOKEN_BUDGET = _env(env.int, "CHAT_DAILY_TOKEN_BUDGET", default=200_0
 CHAT_RETRIEVAL_K = _env(env.int, "CHAT_RETRIEVAL_K", default=3)
 CHAT_LLM_TITLES = _env(env.bool, "CHAT_LLM_TITLES", default=True)
 CHAT_TITLE_TIMEOUT_SECONDS = _env(env.float, "CHAT_TITLE_TIMEOUT_SECONDS", default=10.0)
-# Artifacts (PRD, ERD, persona brief, interview summary): the LLM's prose inside each skeleton.
-ARTIFACT_MAX_PROSE_TOKENS = _env(env.int, "ARTIFACT_MAX_PROSE_TOKENS", default=400)
+# Team conversations (each role's reply) and artifacts (the LLM's prose inside each skeleton).
+TEAM_MAX_REPLY_TOKENS = _env(env.int, "TEAM_MAX_REPLY_TOKENS", default=300)
+ARTIFACT_MAX_PROSE_TOKENS = _env(env.int, "ARTIFACT_MAX_PROSE_TOKENS", default=250)
 ARTIFACT_MAX_ERD_TOKENS = _env(env.int, "ARTIFACT_MAX_ERD_TOKENS", default=800)
 ARTIFACT_LLM_TIMEOUT_SECONDS = _env(env.float, "ARTIFACT_LLM_TIMEOUT_SECONDS", default=60.0)
 CHAT_HISTORY_MAX_MESSAGES = _env(env.int, "CHAT_HISTORY_MAX_MESSAGES", default=200)

@@ -217,3 +217,31 @@ def test_the_diff_pairs_changed_lines_and_skips_long_unchanged_runs():
 
 def test_the_assistant_messages_of_a_team_are_in_the_summary_source(talked):
     assert Message.objects.filter(conversation=talked, role="assistant").count() == 3
+
+
+def test_looping_prose_of_a_small_model_is_cleaned_or_dropped():
+    looping = "Demonstrate value.\n\nDemonstrate value.\n\nA plan.\n\nA plan.\n\nStart small. Start small! Then grow."
+
+    assert (
+        artifact_services._clean_prose(looping) == "Demonstrate value.\n\nA plan.\n\nStart small. Then grow."
+    )
+    assert artifact_services._clean_prose("A plan.\nA plan.\nA plan.") == ""  # too little left: skeleton text
+    assert artifact_services._clean_prose("## Overview\nFreelancers lose time chasing payments.") == (
+        "Freelancers lose time chasing payments."
+    )
+
+
+def test_a_looping_model_leaves_the_skeleton_prose(talked, chat_llm):
+    chat_llm.reply = "A plan. " * 50
+    artifact = artifact_services.artifact_request(conversation=talked, artifact_type="prd")
+
+    run_outbox()
+
+    artifact.refresh_from_db()
+    assert "It started from: “We want to help freelancers get paid.”" in artifact.generated_data
+    assert "A plan." not in artifact.generated_data
+
+
+def test_each_role_is_asked_for_a_short_reply(talked, chat_llm, settings):
+    bodies = [r.body for r in chat_llm.requests_to("/v1/chat/completions")]
+    assert [b["max_tokens"] for b in bodies] == [settings.TEAM_MAX_REPLY_TOKENS] * 3
