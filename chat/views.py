@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chat import selectors, services
 from chat.models import Artifact, Conversation, Message
 from chat.streaming import release_connections, streaming_response
+from chat.team_views import team_detail
 from personas.models import Persona
 
 app_name = "chat"
@@ -127,8 +128,6 @@ def conversation_detail(request, conversation_id):
     conversation = _conversation(request, conversation_id)
     page, more = _message_page(request, conversation)
     if conversation.kind == Conversation.Kind.TEAM:
-        from chat.team_views import team_detail
-
         return team_detail(request, conversation, page, more)
     persona = conversation.persona
     return render(
