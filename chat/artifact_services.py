@@ -273,6 +273,11 @@ PROSE_INSTRUCTIONS = {
 
 
 MIN_PROSE_CHARS = 20
+_ECHO_RE = re.compile(
+    r"^\s*(?:product|for|participants|conversation|target users|goals|requirements|decisions|"
+    r"open questions|what the user said|name|description|trait|narrative)\s*:.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 MAX_PROSE_CHARS = 1500
 
 
@@ -281,6 +286,7 @@ def _clean_prose(text: str) -> str:
     lines or sentences (a small model loops); "" when too little is left, so the skeleton's own
     text stays."""
     text = re.sub(r"^\s*#+\s.*$", "", text, flags=re.MULTILINE)
+    text = _ECHO_RE.sub("", text)  # the prompt's own fact lines, repeated back
     seen: set[str] = set()
     lines = []
     for line in text.splitlines():

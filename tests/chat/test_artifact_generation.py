@@ -229,6 +229,8 @@ def test_looping_prose_of_a_small_model_is_cleaned_or_dropped():
     assert artifact_services._clean_prose("## Overview\nFreelancers lose time chasing payments.") == (
         "Freelancers lose time chasing payments."
     )
+    echoed = "Product: Invoice tool\nFor: Ada\nThe user wants to be paid faster."
+    assert artifact_services._clean_prose(echoed) == "The user wants to be paid faster."
 
 
 def test_a_looping_model_leaves_the_skeleton_prose(talked, chat_llm):
