@@ -24,6 +24,9 @@ class MeApi(APIView):
         id = serializers.UUIDField()
         email = serializers.EmailField()
         username = serializers.CharField()
+        persona_type = serializers.CharField(
+            allow_blank=True, help_text="Your primary persona type (e.g. 'Startup Founder'); may be empty."
+        )
 
         class Meta:
             ref_name = "Me"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Conversation, Message
+from chat.models import Artifact, Conversation, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -23,8 +23,8 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("title", "owner", "persona", "started_at", "ended_at", "updated_at")
-    list_filter = ("ended_at",)
+    list_display = ("title", "owner", "kind", "persona", "started_at", "ended_at", "updated_at")
+    list_filter = ("kind", "ended_at")
     search_fields = ("title", "owner__username", "owner__email")
     raw_id_fields = ("owner", "persona")
     readonly_fields = ("canary", "created_at", "updated_at")
@@ -46,3 +46,12 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ("content", "mistake_note")
     raw_id_fields = ("conversation",)
     date_hierarchy = "created_at"
+
+
+@admin.register(Artifact)
+class ArtifactAdmin(admin.ModelAdmin):
+    list_display = ("filename", "artifact_type", "version", "status", "owner", "conversation", "created_at")
+    list_filter = ("artifact_type", "status")
+    search_fields = ("filename", "owner__username", "owner__email")
+    raw_id_fields = ("owner", "conversation")
+    readonly_fields = ("created_at", "updated_at", "model_name", "prompt_tokens", "completion_tokens")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from chat.models import Conversation, Message
+from chat.models import Artifact, Conversation, Message
 from personas.models import Persona
 from personas.selectors.subjects import subjects_visible_to
 
@@ -77,3 +77,62 @@ def mistakes(*, persona_id=None, owner_id=None, since=None, until=None, q: str =
     if q:
         found = found.filter(Q(content__icontains=q) | Q(mistake_note__icontains=q))
     return found.order_by("-created_at", "-id")
+
+
+def artifacts_for_user(user, *, conversation_id=None, artifact_type=None) -> QuerySet[Artifact]:
+    """The user's artifacts, newest first, with their conversation."""
+    if not user.is_authenticated:
+        return Artifact.objects.none()
+    found = Artifact.objects.filter(owner=user).select_related("conversation")
+    if conversation_id:
+        found = found.filter(conversation_id=conversation_id)
+    if artifact_type:
+        found = found.filter(artifact_type=artifact_type)
+    return found.order_by("-created_at", "-id")
+
+
+def artifact_for_user(user, artifact_id) -> Artifact:
+    """The user's artifact; raises Artifact.DoesNotExist otherwise (→ 404)."""
+    if not user.is_authenticated:
+        raise Artifact.DoesNotExist
+    return Artifact.objects.select_related("conversation").get(pk=artifact_id, owner=user)
+
+
+def artifact_versions(artifact: Artifact) -> QuerySet[Artifact]:
+    """Every version of the artifact's type from the same conversation, oldest first (without
+    the large text columns)."""
+    return (
+        Artifact.objects.filter(
+            owner_id=artifact.owner_id,
+            conversation_id=artifact.conversation_id,
+            artifact_type=artifact.artifact_type,
+        )
+        .defer("generated_data", "structured_data")
+        .order_by("version")
+    )
+
+
+def artifact_version(artifact: Artifact, version: int) -> Artifact:
+    return Artifact.objects.get(
+        owner_id=artifact.owner_id,
+        conversation_id=artifact.conversation_id,
+        artifact_type=artifact.artifact_type,
+        version=version,
+    )
+
+
+def latest_artifacts(conversation: Conversation) -> list[Artifact]:
+    """The latest version of each artifact type of a conversation (one query)."""
+    return list(
+        Artifact.objects.filter(conversation=conversation)
+        .defer("generated_data", "structured_data")
+        .order_by("artifact_type", "-version")
+        .distinct("artifact_type")
+    )
+
+
+def team_conversation_for_user(user, conversation_id) -> Conversation:
+    conversation = conversation_for_user(user, conversation_id)
+    if conversation.kind != Conversation.Kind.TEAM:
+        raise Conversation.DoesNotExist
+    return conversation

@@ -362,6 +362,7 @@ class ReplyStream:
     prompt: list[dict]
     analysis: analysis.Analysis | None
     retrieved: list = field(default_factory=list)
+    max_tokens: int | None = None  # None: CHAT_MAX_REPLY_TOKENS
     text: str = ""
     assistant_message: Message | None = None
     _cancelled: threading.Event = field(default_factory=threading.Event)
@@ -394,7 +395,9 @@ class ReplyStream:
         chunks = None
         try:
             chunks = llm.stream_chat(
-                self.prompt, max_tokens=int(setting("CHAT_MAX_REPLY_TOKENS", 800)), timeout=per_chunk
+                self.prompt,
+                max_tokens=self.max_tokens or int(setting("CHAT_MAX_REPLY_TOKENS", 800)),
+                timeout=per_chunk,
             )
             for chunk in chunks:
                 if chunk.done:
@@ -586,21 +589,39 @@ def persona_check(conversation: Conversation) -> Persona:
 def message_send(*, conversation: Conversation, content: str, user) -> ReplyStream:
     """Validate, analyse and save the user's message, and prepare the reply (see module doc).
 
+    A team conversation is answered by the agent team instead (``chat.team_services``).
+
     Raises MessageInvalid (400), PersonaNotReady (409) or RateLimited (429) before anything is
     written. The returned stream calls the model when iterated.
     """
+    if conversation.kind == Conversation.Kind.TEAM:
+        from chat import team_services
+
+        return team_services.team_message_send(conversation=conversation, content=content, user=user)
     text = _validate_content(content)
     persona = persona_check(conversation)
     _budget_check(user)
     _rate_limit_check(user)
     analysed = message_analyse(text)
+    user_message = user_message_save(
+        conversation=conversation, text=text, analysed=analysed, persona_name=persona.name or str(persona.pk)
+    )
+    return reply_prepare(
+        conversation=conversation, persona=persona, user_message=user_message, analysed=analysed
+    )
+
+
+def user_message_save(
+    *, conversation: Conversation, text: str, analysed: Analysed, persona_name: str
+) -> Message:
+    """The user's message with its analysis (seed 003 metadata), saved before anyone answers."""
     result = analysed.result
     with transaction.atomic():
         user_message = Message.objects.create(
             conversation=conversation,
             role=Message.Role.USER,
             content=text,
-            persona=persona.name or str(persona.pk),
+            persona=persona_name,
             tone=result.tone if result else None,
             behavior=result.behavior if result else None,
             context_type=result.context_type if result else None,
@@ -614,9 +635,7 @@ def message_send(*, conversation: Conversation, content: str, user) -> ReplyStre
             flags={"scores": result.scores, "sensitive_topic": result.sensitive_topic} if result else {},
         )
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-    return reply_prepare(
-        conversation=conversation, persona=persona, user_message=user_message, analysed=analysed
-    )
+    return user_message
 
 
 def reply_prepare(
@@ -677,6 +696,10 @@ def reply_prepare(
 
 def message_retry(*, conversation: Conversation, user) -> ReplyStream:
     """Answer the latest user message again (after the model was down or the reply broke)."""
+    if conversation.kind == Conversation.Kind.TEAM:
+        from chat import team_services
+
+        return team_services.team_message_retry(conversation=conversation, user=user)
     persona = persona_check(conversation)
     last = conversation.messages.order_by("-created_at", "-id").first()
     if last is None:

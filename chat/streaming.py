@@ -9,6 +9,11 @@ Events (each ``event: <name>\\ndata: <json>\\n\\n``):
 - ``error``  ``{"detail": "...", "message": {...} | null}`` — the stream ended early; ``message``
   is the partial reply saved with ``is_incomplete`` (null when nothing arrived)
 
+A team conversation's stream (``chat.team_services``) has, for each role in turn, ``turn``
+``{"role", "persona"}``, its ``token`` events, ``message`` ``{"message": {...}}`` (the role's saved
+reply) and ``context`` ``{"team": {...}}`` (the shared state after it); ``done`` carries the last
+role's message.
+
 Under ASGI the reply runs in a dedicated thread that only waits on the model's socket and feeds
 an asyncio queue, so no request-serving thread is held while tokens trickle in; when the client
 disconnects, the server cancels the response and the reply is cancelled (partial saved). Under
@@ -86,6 +91,12 @@ def sse(event: str, data: dict) -> bytes:
 def _encode(kind: str, payload) -> bytes:
     if kind == "token":
         return sse("token", {"text": payload})
+    if kind == "turn":  # team conversations: the next role starts
+        return sse("turn", payload)
+    if kind == "message":  # team conversations: one role's reply is saved
+        return sse("message", {"message": message_data(payload)})
+    if kind == "context":  # team conversations: the shared state after a reply
+        return sse("context", {"team": payload})
     if kind == "done":
         conversation = {"id": str(payload.conversation_id), "title": payload.conversation.title}
         return sse("done", {"message": message_data(payload), "conversation": conversation})

@@ -14,3 +14,10 @@ def title_conversation(payload: dict) -> None:
     from chat import services
 
     services.conversation_title_generate(conversation_id=payload["conversation_id"])
+
+
+@outbox_handler("chat.generate_artifact")
+def generate_artifact(payload: dict) -> None:
+    from chat import artifact_services
+
+    artifact_services.artifact_generate(artifact_id=payload["artifact_id"])

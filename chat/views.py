@@ -16,8 +16,9 @@ from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import selectors, services
-from chat.models import Conversation, Message
+from chat.models import Artifact, Conversation, Message
 from chat.streaming import release_connections, streaming_response
+from chat.team_views import team_detail
 from personas.models import Persona
 
 app_name = "chat"
@@ -126,6 +127,8 @@ def _message_page(request, conversation: Conversation):
 def conversation_detail(request, conversation_id):
     conversation = _conversation(request, conversation_id)
     page, more = _message_page(request, conversation)
+    if conversation.kind == Conversation.Kind.TEAM:
+        return team_detail(request, conversation, page, more)
     persona = conversation.persona
     return render(
         request,
@@ -140,6 +143,8 @@ def conversation_detail(request, conversation_id):
             "can_chat": persona is not None and persona.status == Persona.Status.READY,
             "max_chars": services.max_message_chars(),
             "needs_retry": _needs_retry(conversation),
+            "artifacts": selectors.latest_artifacts(conversation),
+            "artifact_types": Artifact.ArtifactType.choices,
         },
     )
 

@@ -258,6 +258,11 @@ CHAT_DAILY_TOKEN_BUDGET = _env(env.int, "CHAT_DAILY_TOKEN_BUDGET", default=200_0
 CHAT_RETRIEVAL_K = _env(env.int, "CHAT_RETRIEVAL_K", default=3)
 CHAT_LLM_TITLES = _env(env.bool, "CHAT_LLM_TITLES", default=True)
 CHAT_TITLE_TIMEOUT_SECONDS = _env(env.float, "CHAT_TITLE_TIMEOUT_SECONDS", default=10.0)
+# Team conversations (each role's reply) and artifacts (the LLM's prose inside each skeleton).
+TEAM_MAX_REPLY_TOKENS = _env(env.int, "TEAM_MAX_REPLY_TOKENS", default=300)
+ARTIFACT_MAX_PROSE_TOKENS = _env(env.int, "ARTIFACT_MAX_PROSE_TOKENS", default=250)
+ARTIFACT_MAX_ERD_TOKENS = _env(env.int, "ARTIFACT_MAX_ERD_TOKENS", default=800)
+ARTIFACT_LLM_TIMEOUT_SECONDS = _env(env.float, "ARTIFACT_LLM_TIMEOUT_SECONDS", default=60.0)
 CHAT_HISTORY_MAX_MESSAGES = _env(env.int, "CHAT_HISTORY_MAX_MESSAGES", default=200)
 
 # --------------------------------------------------------------------------- LLM benchmarks
@@ -368,6 +373,7 @@ SPECTACULAR_SETTINGS = {
         "PersonaStatusEnum": "personas.models.Persona.Status",
         "MapperConfigStatusEnum": "personas.models.MapperConfig.Status",
         "TraitLinkStatusEnum": "personas.models.TraitNarrativeLink.Status",
+        "ArtifactStatusEnum": "chat.models.Artifact.Status",
     },
     # The ApiKeyAuth security scheme (and each operation's security list) comes from the
     # authentication extension in accounts/schema.py.

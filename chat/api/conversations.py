@@ -163,8 +163,12 @@ class ConversationDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# Keys the server maintains: a client's context never replaces them.
+RESERVED_CONTEXT_KEYS = ("title_source", "team", "team_personas")
+
+
 def _reserved(context: dict) -> dict:
-    return {key: value for key, value in context.items() if key == "title_source"}
+    return {key: value for key, value in context.items() if key in RESERVED_CONTEXT_KEYS}
 
 
 urlpatterns = [

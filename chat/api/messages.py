@@ -64,6 +64,9 @@ class MessageCreateSerializer(serializers.Serializer):
 class ExchangeSerializer(serializers.Serializer):
     user_message = MessageSerializer()
     message = MessageSerializer(allow_null=True)
+    messages = MessageSerializer(
+        many=True, required=False, help_text="Team conversations: every role's reply, in turn order."
+    )
     error = serializers.CharField(allow_null=True)
 
 
@@ -148,6 +151,8 @@ class ConversationMessagesApi(APIView):
             "message": message_data(message),
             "error": error,
         }
+        if hasattr(reply, "messages"):  # a team conversation: every role's reply
+            body["messages"] = [message_data(m) for m in reply.messages]
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -75,3 +75,13 @@ def test_the_page_costs_the_same_number_of_queries_for_1_or_10_keys(user_client,
     with_ten = _queries_for_page_with(user_client, user, 10)
 
     assert with_one == with_ten
+
+
+def test_it_shows_the_persona_type(user_client, user):
+    user.persona_type = "Startup Founder"
+    user.save(update_fields=["persona_type"])
+
+    html = user_client.get(PROFILE).content.decode()
+
+    assert "<dt>Persona type</dt>" in html
+    assert "Startup Founder" in html

@@ -18,7 +18,21 @@ def test_an_api_key_authenticates_the_me_endpoint(api_client, user, raw_key):
     response = api_client.get(ME, **api_key_header(raw_key))
 
     assert response.status_code == 200
-    assert response.json() == {"id": str(user.pk), "email": user.email, "username": user.username}
+    assert response.json() == {
+        "id": str(user.pk),
+        "email": user.email,
+        "username": user.username,
+        "persona_type": "",
+    }
+
+
+def test_the_me_endpoint_shows_the_persona_type(api_client, user, raw_key):
+    user.persona_type = "Startup Founder"
+    user.save(update_fields=["persona_type"])
+
+    response = api_client.get(ME, **api_key_header(raw_key))
+
+    assert response.json()["persona_type"] == "Startup Founder"
 
 
 def test_using_a_key_sets_last_used(api_client, api_key_and_secret):

@@ -23,3 +23,11 @@ def persona_for(
 
 def conversation_for(user, persona: Persona | None = None, **extra) -> Conversation:
     return services.conversation_create(owner=user, persona=persona or persona_for(user), **extra)
+
+
+def team_conversation_for(user, personas: list[Persona] | None = None, **extra) -> Conversation:
+    from chat import team_services
+
+    return team_services.team_conversation_create(
+        owner=user, personas=personas or [persona_for(user)], **extra
+    )
