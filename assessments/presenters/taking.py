@@ -21,7 +21,7 @@ from typing import Any
 from assessments import scoring
 from assessments.progress import Progress, progress_of
 from questionnaires import wording
-from questionnaires.models import QuestionnaireItem, QuestionnaireVersion, translated
+from questionnaires.models import QuestionnaireItem, QuestionnaireVersion
 
 PAGE_SIZE = 10  # questions per page when a section is long (ipip-neo-120: 120 items, one section)
 MAX_SCALE_POINTS = 11  # scalar scales up to this many points are radio buttons, longer ones a number

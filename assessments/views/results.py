@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from accounts.verification import verified_email_required_when_mandatory
 from assessments import presenters, selectors, services, shares
 from assessments.models import AnalysisRun, AssessmentSession, ResultShare
 from assessments.views.flow import UNFINISHED_RUN, own_session
@@ -63,6 +64,7 @@ def _title(session: AssessmentSession) -> str:
 
 
 @login_required
+@verified_email_required_when_mandatory
 def results(request: HttpRequest, session_id) -> HttpResponse:
     session = own_session(request, session_id)
     runs = list(selectors.runs_for_session(session))
@@ -101,6 +103,7 @@ def _radar_download(results: presenters.Results, title: str) -> HttpResponse:
 
 
 @login_required
+@verified_email_required_when_mandatory
 def results_chart(request: HttpRequest, session_id) -> HttpResponse:
     """The radar chart as a standalone SVG file."""
     session = own_session(request, session_id)
@@ -111,6 +114,7 @@ def results_chart(request: HttpRequest, session_id) -> HttpResponse:
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_POST
 def share_create(request: HttpRequest, session_id) -> HttpResponse:
     session = own_session(request, session_id)
@@ -129,6 +133,7 @@ def share_create(request: HttpRequest, session_id) -> HttpResponse:
 
 
 @login_required
+@verified_email_required_when_mandatory
 @require_POST
 def share_revoke(request: HttpRequest, session_id, share_id) -> HttpResponse:
     session = own_session(request, session_id)

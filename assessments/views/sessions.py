@@ -14,7 +14,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.verification import verified_email_required_when_mandatory
 from assessments import presenters, selectors, services
 from assessments.models import AnalysisRun, AssessmentSession
 from assessments.views.flow import (

@@ -26,7 +26,12 @@ def test_the_schema_describes_the_me_response(schema):
     response = schema["paths"]["/api/v1/me"]["get"]["responses"]["200"]
     ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
-    assert set(schema["components"]["schemas"][ref]["properties"]) == {"id", "email", "username", "persona_type"}
+    assert set(schema["components"]["schemas"][ref]["properties"]) == {
+        "id",
+        "email",
+        "username",
+        "persona_type",
+    }
 
 
 def test_the_schema_lists_the_api_key_endpoints(schema):

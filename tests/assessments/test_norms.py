@@ -81,9 +81,7 @@ def test_a_score_is_placed_against_the_norm_table():
 
     assert standing.percentile == pytest.approx(85.31, abs=0.01)
     assert standing.shown == 85
-    assert standing_sentence(standing) == (
-        "You score higher than 85 % of the reference group."
-    )
+    assert standing_sentence(standing) == ("You score higher than 85 % of the reference group.")
 
 
 def test_skipped_items_are_prorated_and_too_many_skipped_give_no_percentile():

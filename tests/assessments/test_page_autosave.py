@@ -43,7 +43,10 @@ def test_the_live_region_for_saved_is_on_the_page(user_client, user, page_versio
 
     html = user_client.get(f"/assessments/{session.pk}/q/1/").content.decode()
 
-    assert '<p id="save-status" class="save-status" role="status" aria-live="polite" data-retrying="Not saved — retrying">' in html
+    assert (
+        '<p id="save-status" class="save-status" role="status" aria-live="polite" data-retrying="Not saved — retrying">'
+        in html
+    )
     assert f'hx-post="/assessments/{session.pk}/autosave/" hx-trigger="change" hx-swap="none"' in html
     assert 'hx-vals=\'{"item": "likes-people"}\'' in html
 
