@@ -109,8 +109,10 @@ class RecentSearchSerializer(serializers.Serializer):
 
 
 def _bad_request(errors: dict[str, list[str]]) -> Response:
-    first = next(iter(errors.values()))[0]
-    return Response({"detail": first, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+    name, messages = next(iter(errors.items()))
+    return Response(
+        {"detail": f"{name}: {messages[0]}", "errors": errors}, status=status.HTTP_400_BAD_REQUEST
+    )
 
 
 def render_results(logged: SearchQuery, results: selectors.SearchResults) -> dict:

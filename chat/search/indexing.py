@@ -108,9 +108,12 @@ def _enqueue(task_type: str, key: str, payload: dict) -> None:
 def _message_saved(sender, instance: Message, created: bool, raw=False, update_fields=None, **kwargs) -> None:
     if raw or instance.role not in EMBEDDED_ROLES or not _touches(update_fields, "message"):
         return
-    if not created and instance.embedding is not None:
-        # The content may have changed: the old vector must not answer for the new text.
-        Message.objects.filter(pk=instance.pk).update(embedding=None, embedding_model="", embedded_at=None)
+    if not created:
+        # The content may have changed: the old vector must not answer for the new text. (The
+        # instance may not know it has one: the task stores vectors with a queryset update.)
+        Message.objects.filter(pk=instance.pk, embedding__isnull=False).update(
+            embedding=None, embedding_model="", embedded_at=None
+        )
         instance.embedding, instance.embedding_model, instance.embedded_at = None, "", None
     if instance.content.strip():
         _enqueue(EMBED_MESSAGE_TASK, f"message-embed:{instance.pk}", {"message_id": str(instance.pk)})
@@ -121,8 +124,10 @@ def _artifact_saved(
 ) -> None:
     if raw or not _touches(update_fields, "artifact"):
         return
-    if not created and instance.embedding is not None:
-        Artifact.objects.filter(pk=instance.pk).update(embedding=None, embedding_model="", embedded_at=None)
+    if not created:
+        Artifact.objects.filter(pk=instance.pk, embedding__isnull=False).update(
+            embedding=None, embedding_model="", embedded_at=None
+        )
         instance.embedding, instance.embedding_model, instance.embedded_at = None, "", None
     if instance.status == Artifact.Status.READY and artifact_text(instance).strip():
         _enqueue(EMBED_ARTIFACT_TASK, f"artifact-embed:{instance.pk}", {"artifact_id": str(instance.pk)})
