@@ -260,6 +260,12 @@ CHAT_LLM_TITLES = _env(env.bool, "CHAT_LLM_TITLES", default=True)
 CHAT_TITLE_TIMEOUT_SECONDS = _env(env.float, "CHAT_TITLE_TIMEOUT_SECONDS", default=10.0)
 CHAT_HISTORY_MAX_MESSAGES = _env(env.int, "CHAT_HISTORY_MAX_MESSAGES", default=200)
 
+# --------------------------------------------------------------------------- search
+
+# A vector hit less similar (cosine) than this is noise and left out of the search: the nearest
+# neighbours of a query always exist (all-MiniLM-L6-v2: unrelated text 0–0.25, related 0.4+).
+SEARCH_MIN_SIMILARITY = _env(env.float, "SEARCH_MIN_SIMILARITY", default=0.3)
+
 # --------------------------------------------------------------------------- LLM benchmarks
 
 BENCHMARK_MAX_RUNS = _env(env.int, "BENCHMARK_MAX_RUNS", default=100)

@@ -204,30 +204,38 @@ def artifact_embed(*, artifact_id) -> Artifact | None:
     )
 
 
-@transaction.atomic
-def embeddings_backfill(*, limit: int = 1_000) -> int:
-    """Enqueue embedding tasks for up to ``limit`` messages and artifacts that have no vector of
-    the configured model (rows written before search existed, or by bulk inserts that send no
-    signals, or embedded by another model). Returns how many were enqueued."""
+def embeddings_backfill(*, batch_size: int = 1_000) -> int:
+    """Enqueue embedding tasks for every user/assistant message and ready artifact without a
+    vector of the configured model (rows written before search existed, by bulk inserts that send
+    no signals, or embedded by another model), ``batch_size`` per transaction. Returns how many
+    (a row whose task is already queued is counted but not queued twice: dedupe keys)."""
     model = configured_embedding_model()
-    messages = (
-        Message.objects.filter(role__in=EMBEDDED_ROLES)
-        .exclude(embedding__isnull=False, embedding_model=model)
-        .values_list("pk", flat=True)[:limit]
+    sources = (
+        (Message.objects.filter(role__in=EMBEDDED_ROLES), EMBED_MESSAGE_TASK, "message"),
+        (Artifact.objects.filter(status=Artifact.Status.READY), EMBED_ARTIFACT_TASK, "artifact"),
     )
     count = 0
-    for message_id in messages:
-        _enqueue(EMBED_MESSAGE_TASK, f"message-embed:{message_id}", {"message_id": str(message_id)})
-        count += 1
-    artifacts = (
-        Artifact.objects.filter(status=Artifact.Status.READY)
-        .exclude(embedding__isnull=False, embedding_model=model)
-        .values_list("pk", flat=True)[: max(limit - count, 0)]
-    )
-    for artifact_id in artifacts:
-        _enqueue(EMBED_ARTIFACT_TASK, f"artifact-embed:{artifact_id}", {"artifact_id": str(artifact_id)})
-        count += 1
+    for queryset, task_type, kind in sources:
+        missing = (
+            queryset.exclude(embedding__isnull=False, embedding_model=model)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        batch: list = []
+        for pk in missing.iterator(chunk_size=batch_size):
+            batch.append(pk)
+            if len(batch) == batch_size:
+                count += _enqueue_batch(task_type, kind, batch)
+                batch = []
+        count += _enqueue_batch(task_type, kind, batch)
     return count
+
+
+def _enqueue_batch(task_type: str, kind: str, ids: list) -> int:
+    with transaction.atomic():
+        for pk in ids:
+            _enqueue(task_type, f"{kind}-embed:{pk}", {f"{kind}_id": str(pk)})
+    return len(ids)
 
 
 # --------------------------------------------------------------------------- outbox handlers

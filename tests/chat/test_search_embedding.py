@@ -3,6 +3,8 @@ searchable row carries the language its text is indexed in."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.db import connection
 
@@ -163,3 +165,17 @@ def test_the_generated_column_uses_the_rows_configuration(user, other_user, fake
 
     assert vectors[str(german.pk)] == "'hutt':2A"  # German: "die" is a stop word, Hütten → hutt
     assert vectors[str(english.pk)] == "'hut':2A"
+
+
+def test_the_backfill_command_queues_in_batches(user, conversation):
+    from django.core.management import call_command
+
+    Message.objects.bulk_create(
+        [Message(conversation=conversation, role="user", content=f"note {i}") for i in range(5)]
+    )
+    out = StringIO()
+
+    call_command("search_backfill", "--batch-size", "2", stdout=out)
+
+    assert "Queued 5 embedding task(s)." in out.getvalue()
+    assert len(pending()) == 5
