@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Case, When
+from django.db.models import Case, F, Func, TextField, Value, When
 
 # Language code → PostgreSQL text-search configuration. 'en' is the fallback for anything else.
 CONFIGS = {"en": "english", "de": "german"}
@@ -24,11 +24,19 @@ def language_for_locale(locale: str | None) -> str:
     return code if code in CONFIGS else DEFAULT_LANGUAGE
 
 
+def without_tags(expression):
+    """The text with ``<`` and ``>`` replaced by ``‹`` and ``›``: PostgreSQL's parser takes
+    ``<anything like this>`` for an HTML tag and indexes none of its words."""
+    if isinstance(expression, str):
+        expression = F(expression)
+    return Func(expression, Value("<>"), Value("‹›"), function="translate", output_field=TextField())
+
+
 def _vector(config: str, weighted_fields: tuple[tuple[str, str], ...]):
     vector = None
     for field, weight in weighted_fields:
         # SearchVector already wraps the column in COALESCE(..., '').
-        part = SearchVector(field, config=config, weight=weight)
+        part = SearchVector(without_tags(field), config=config, weight=weight)
         vector = part if vector is None else vector + part
     return vector
 

@@ -32,7 +32,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, Func, QuerySet, Value, When
+from django.db.models import Case, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -69,6 +69,8 @@ DEFAULT_MIN_SIMILARITY = 0.3
 
 _START = "\ue000"  # highlight markers: private-use characters, stripped from the text first
 _STOP = "\ue001"
+_LT = "\ue002"  # stand-ins for < and > inside ts_headline (see _strip_markers)
+_GT = "\ue003"
 _HEADLINE_OPTIONS = {"max_words": 30, "min_words": 12, "short_word": 2, "max_fragments": 2}
 
 
@@ -229,7 +231,16 @@ def fuse(rankings: Iterable[Sequence[UUID]], *, k: int = RRF_K) -> list[tuple[UU
 
 
 def _strip_markers(expression):
-    return Func(expression, Value(_START + _STOP), Value(""), function="translate")
+    """The text for ts_headline: our markers removed, and ``<`` ``>`` swapped for private-use
+    stand-ins (restored by :func:`snippet_html`): the parser would take ``<words like these>``
+    for an HTML tag and drop them from the snippet (the index sees them: fulltext.without_tags)."""
+    return Func(
+        expression,
+        Value("<>" + _START + _STOP + _LT + _GT),
+        Value(_LT + _GT),
+        function="translate",
+        output_field=TextField(),
+    )
 
 
 def _headline(expression, text: str):
@@ -255,7 +266,9 @@ def _headline(expression, text: str):
 def snippet_html(headline: str | None) -> SafeString:
     """Escape everything, then turn only the highlight markers into <mark>."""
     escaped = html.escape(" ".join((headline or "").split()))
-    return mark_safe(escaped.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped above
+    for private, html_text in ((_START, "<mark>"), (_STOP, "</mark>"), (_LT, "&lt;"), (_GT, "&gt;")):
+        escaped = escaped.replace(private, html_text)
+    return mark_safe(escaped)  # noqa: S308 - escaped above
 
 
 def _conversation_url(conversation_id) -> str:

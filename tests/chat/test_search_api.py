@@ -215,3 +215,16 @@ def test_query_count_does_not_grow_with_data(api_client, user, fake_llm, django_
         with django_assert_max_num_queries(25):
             response = search(api_client, q="mountain huts")
         assert response.status_code == 200
+
+
+def test_when_the_embedding_model_is_down_words_still_find_it(api_client, user, mine, fake_llm):
+    fake_llm.fail_next(10, status=500)
+    api_client.force_login(user)
+
+    response = search(api_client, q="mountain huts")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert hit_ids(body, "message") == [str(mine["message"].pk)]
+    assert body["model"] == ""
+    assert "unavailable" in body["notes"][0]
