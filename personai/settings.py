@@ -366,6 +366,7 @@ SPECTACULAR_SETTINGS = {
         "PersonaStatusEnum": "personas.models.Persona.Status",
         "MapperConfigStatusEnum": "personas.models.MapperConfig.Status",
         "TraitLinkStatusEnum": "personas.models.TraitNarrativeLink.Status",
+        "SearchTypeEnum": "chat.search.selectors.TYPES",
     },
     # The ApiKeyAuth security scheme (and each operation's security list) comes from the
     # authentication extension in accounts/schema.py.
