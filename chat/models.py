@@ -28,6 +28,16 @@ def _canary() -> str:
     return secrets.token_hex(8)
 
 
+class WithoutSearchColumnsManager(models.Manager):
+    """Leaves the search columns (a 384-float vector and a tsvector per row) out of every query
+    unless asked for (``.defer(None)`` or ``.only(...)``): chat pages read many rows and never
+    need them. A deferred field also stays out of a plain ``save()``, so an instance loaded
+    before its embedding arrived cannot overwrite it."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("embedding", "search_vector")
+
+
 class Conversation(models.Model):
     class Kind(models.TextChoices):
         PERSONA = "persona", "Chat with a persona"
@@ -120,6 +130,8 @@ class Message(models.Model):
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
     embedded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WithoutSearchColumnsManager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -220,6 +232,8 @@ class Artifact(models.Model):
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
     embedded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WithoutSearchColumnsManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -179,3 +179,12 @@ def test_the_backfill_command_queues_in_batches(user, conversation):
 
     assert "Queued 5 embedding task(s)." in out.getvalue()
     assert len(pending()) == 5
+
+
+def test_chat_queries_leave_the_search_columns_out(conversation):
+    saved = message(conversation, "Where do we sleep?")
+
+    loaded = Message.objects.get(pk=saved.pk)
+
+    assert loaded.get_deferred_fields() == {"embedding", "search_vector"}
+    assert conversation.messages.get().get_deferred_fields() == {"embedding", "search_vector"}
