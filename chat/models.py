@@ -15,13 +15,27 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+from personai import fulltext
 
 
 def _canary() -> str:
     return secrets.token_hex(8)
+
+
+class WithoutSearchColumnsManager(models.Manager):
+    """Leaves the search columns (a 384-float vector and a tsvector per row) out of every query
+    unless asked for (``.defer(None)`` or ``.only(...)``): chat pages read many rows and never
+    need them. A deferred field also stays out of a plain ``save()``, so an instance loaded
+    before its embedding arrived cannot overwrite it."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("embedding", "search_vector")
 
 
 class Conversation(models.Model):
@@ -49,14 +63,21 @@ class Conversation(models.Model):
     canary = models.CharField(max_length=32, default=_canary, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # --- search (chat.search): the language picks the text-search configuration ---
+    language = fulltext.language_field()
+    search_vector = fulltext.search_vector_field(("title", "A"))
 
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["owner"], name="idx_conversations_owner"),
             models.Index(fields=["owner", "-updated_at"], name="idx_conversations_owner_upd"),
+            GinIndex(fields=["search_vector"], name="idx_conversations_fts"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(language__in=["en", "de"]), name="conversation_language_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
                 name="conversation_ended_after_start",
@@ -102,14 +123,32 @@ class Message(models.Model):
     feedback = models.CharField(max_length=4, choices=Feedback.choices, default=Feedback.NONE)
     flags = models.JSONField(default=dict, blank=True)  # e.g. {"canary_leak": true, "error": "..."}
     created_at = models.DateTimeField(default=timezone.now)
+    # --- search (chat.search). The embedding is filled after commit through the outbox (user and
+    # assistant messages only), with its model's name: vectors of different models never meet.
+    language = fulltext.language_field()
+    search_vector = fulltext.search_vector_field(("content", "A"))
+    embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True)
+    embedded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WithoutSearchColumnsManager()
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="idx_messages_conv_created"),
             models.Index(fields=["is_mistake"], condition=Q(is_mistake=True), name="idx_messages_mistakes"),
+            GinIndex(fields=["search_vector"], name="idx_messages_fts"),
+            HnswIndex(
+                name="idx_messages_embedding",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
         ]
         constraints = [
+            models.CheckConstraint(condition=Q(language__in=["en", "de"]), name="message_language_valid"),
             models.CheckConstraint(
                 condition=Q(role__in=["user", "assistant", "system"]), name="message_role_valid"
             ),
@@ -187,6 +226,14 @@ class Artifact(models.Model):
     completion_tokens = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # --- search (chat.search); the embedding is computed through the outbox once it is ready ---
+    language = fulltext.language_field()
+    search_vector = fulltext.search_vector_field(("filename", "A"), ("generated_data", "B"))
+    embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True)
+    embedded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WithoutSearchColumnsManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -194,8 +241,17 @@ class Artifact(models.Model):
             models.Index(fields=["owner"], name="idx_artifacts_owner"),
             models.Index(fields=["conversation"], name="idx_artifacts_conversation"),
             models.Index(fields=["artifact_type"], name="idx_artifacts_type"),
+            GinIndex(fields=["search_vector"], name="idx_artifacts_fts"),
+            HnswIndex(
+                name="idx_artifacts_embedding",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
         ]
         constraints = [
+            models.CheckConstraint(condition=Q(language__in=["en", "de"]), name="artifact_language_valid"),
             models.UniqueConstraint(
                 fields=["conversation", "artifact_type", "version"], name="artifact_conv_type_version_unique"
             ),

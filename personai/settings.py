@@ -265,6 +265,12 @@ ARTIFACT_MAX_ERD_TOKENS = _env(env.int, "ARTIFACT_MAX_ERD_TOKENS", default=800)
 ARTIFACT_LLM_TIMEOUT_SECONDS = _env(env.float, "ARTIFACT_LLM_TIMEOUT_SECONDS", default=60.0)
 CHAT_HISTORY_MAX_MESSAGES = _env(env.int, "CHAT_HISTORY_MAX_MESSAGES", default=200)
 
+# --------------------------------------------------------------------------- search
+
+# A vector hit less similar (cosine) than this is noise and left out of the search: the nearest
+# neighbours of a query always exist (all-MiniLM-L6-v2: unrelated text 0–0.25, related 0.4+).
+SEARCH_MIN_SIMILARITY = _env(env.float, "SEARCH_MIN_SIMILARITY", default=0.3)
+
 # --------------------------------------------------------------------------- LLM benchmarks
 
 BENCHMARK_MAX_RUNS = _env(env.int, "BENCHMARK_MAX_RUNS", default=100)
@@ -374,6 +380,7 @@ SPECTACULAR_SETTINGS = {
         "MapperConfigStatusEnum": "personas.models.MapperConfig.Status",
         "TraitLinkStatusEnum": "personas.models.TraitNarrativeLink.Status",
         "ArtifactStatusEnum": "chat.models.Artifact.Status",
+        "SearchTypeEnum": "chat.search.selectors.TYPES",
     },
     # The ApiKeyAuth security scheme (and each operation's security list) comes from the
     # authentication extension in accounts/schema.py.

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("assessments.api_urls")),
     path("", include("personas.api_urls")),
     path("", include("chat.api_urls")),
+    path("", include("chat.search.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("personas.urls")),
     path("", include("chat.urls")),
+    path("", include("chat.search.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from assessments.models import SubjectProfile
+from personai import fulltext
 
 
 class Observation(models.Model):
@@ -92,10 +93,14 @@ class Narrative(models.Model):
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
     embedded_at = models.DateTimeField(null=True, blank=True)
+    # Full-text search (chat.search): the subject's locale picks the text-search configuration.
+    language = fulltext.language_field()
+    search_vector = fulltext.search_vector_field(("curated_text", "A"), ("raw_text", "B"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            GinIndex(fields=["search_vector"], name="idx_narratives_fts"),
             models.Index(fields=["subject"], name="idx_narratives_person"),
             models.Index(fields=["narrative_type"], name="idx_narratives_type"),
             GinIndex(fields=["tags"], name="idx_narratives_tags"),
@@ -112,6 +117,7 @@ class Narrative(models.Model):
                 condition=Q(narrative_type__in=["self_observation", "curation"]),
                 name="narrative_type_valid",
             ),
+            models.CheckConstraint(condition=Q(language__in=["en", "de"]), name="narrative_language_valid"),
         ]
 
     def __str__(self) -> str:
