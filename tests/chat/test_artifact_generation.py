@@ -23,12 +23,16 @@ TEAM_REPLY = (
 
 
 def run_outbox() -> int:
-    """What the worker does: the relay claims due rows, run_task runs the registered handler."""
+    """What the worker does: the relay claims due rows, run_task runs the registered handler.
+
+    Returns how many artifact generations ran (messages also queue their search embeddings)."""
     sent = []
     relay(send=lambda task_id, attempt: sent.append((task_id, attempt)))
     for task_id, attempt in sent:
         run_task(task_id, attempt=attempt)
-    return len(sent)
+    return OutboxTask.objects.filter(
+        pk__in=[task_id for task_id, _attempt in sent], task_type="chat.generate_artifact"
+    ).count()
 
 
 @pytest.fixture

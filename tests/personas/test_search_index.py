@@ -35,7 +35,7 @@ def corpus(django_db_setup, django_db_blocker):
             tags_for=lambda i: ["rare"] if i % 40 == 7 else ["common"],
         )
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE personas_narrative")
+            cursor.execute("VACUUM ANALYZE personas_narrative")
     yield subject
     with django_db_blocker.unblock():
         Narrative.objects.filter(subject=subject).delete()
