@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from assessments import reports, scoring, selectors
+from assessments import batch_scoring, reports, scoring, selectors
 from assessments.models import (
     MIN_RESPONSES_FLOOR,
     AnalysisReport,
@@ -35,6 +35,7 @@ from questionnaires.models import QuestionnaireVersion
 logger = logging.getLogger(__name__)
 
 SCORE_TASK = "assessments.score_run"
+SCORE_BATCH_SIZE = 200
 
 
 class AssessmentError(Exception):
@@ -464,6 +465,7 @@ def _score_and_store(run: AnalysisRun) -> None:
     version_plan = selectors.session_plan(session)
     answers = selectors.session_answers(session, version_plan)
     _store_scored([_score_one(run, selectors.scoring_plan(version_plan.version), answers)])
+    _announce_scored([run])
 
 
 @dataclass
@@ -541,15 +543,29 @@ def _copy_rows(model, columns: list[str], rows, *, json_columns: frozenset | set
             copy.write_row(values)
 
 
+def _clear_results(runs: list[AnalysisRun]) -> None:
+    """A retried run may have written rows before failing (outside a batch): start clean."""
+    for model in (TraitScore, CompositeScore, ResponseTraitComponent):
+        model.objects.filter(run__in=runs).delete()
+
+
+def _announce_scored(runs: list[AnalysisRun]) -> None:
+    """One `run_scored` signal per subject (its receivers write outbox rows), not per run: a
+    batch of a cohort's 1,000 sessions rebuilds what depends on that subject once."""
+    by_subject: dict[Any, list[AnalysisRun]] = {}
+    for run in runs:
+        by_subject.setdefault(run.session.subject_id, []).append(run)
+    for subject_id, subject_runs in by_subject.items():
+        run_scored.send(sender=AnalysisRun, run=subject_runs[-1], runs=subject_runs, subject_id=subject_id)
+
+
 def _store_scored(scored: list[_ScoredRun]) -> None:
-    """Store the results of scored runs, set-based: a constant number of statements for the
-    rows however many runs, then one `run_scored` signal per run (its receivers enqueue work)."""
+    """Store the results of runs scored by the engine, set-based: a constant number of
+    statements for the rows however many runs (the caller announces them)."""
     if not scored:
         return
     runs = [entry.run for entry in scored]
-    # A retried run may have written partial rows before failing; start clean.
-    for model in (TraitScore, CompositeScore, ResponseTraitComponent):
-        model.objects.filter(run__in=runs).delete()
+    _clear_results(runs)
     _copy_rows(
         TraitScore,
         [
@@ -595,8 +611,6 @@ def _store_scored(scored: list[_ScoredRun]) -> None:
     AssessmentSession.objects.filter(pk__in=[run.session_id for run in runs]).update(
         status=AssessmentSession.Status.SCORED, scored_at=now
     )
-    for run in runs:
-        run_scored.send(sender=AnalysisRun, run=run, subject_id=run.session.subject_id)
     QuestionnaireEventLog.objects.bulk_create(
         QuestionnaireEventLog(
             session_id=run.session_id, event=QuestionnaireEventLog.Event.SCORED, detail={"run": str(run.pk)}
@@ -605,7 +619,7 @@ def _store_scored(scored: list[_ScoredRun]) -> None:
     )
 
 
-def runs_score_batch(*, limit: int = 200, run_ids: list | None = None) -> int:
+def runs_score_batch(*, limit: int = SCORE_BATCH_SIZE, run_ids: list | None = None) -> int:
     """Score up to `limit` pending runs in one transaction; returns how many were scored.
 
     Runs are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (parallel batches take different
@@ -626,9 +640,9 @@ def runs_score_batch(*, limit: int = 200, run_ids: list | None = None) -> int:
             return 0
         try:
             with transaction.atomic():
-                scored = _score_batch(runs)
-                _store_scored(scored)
-                return len(scored)
+                done = _score_batch(runs)
+                _announce_scored(done)
+                return len(done)
         except Exception:  # noqa: BLE001 - fall back to one run at a time below
             logger.warning("batch scoring failed; scoring its runs one by one", exc_info=True)
     for run in runs:
@@ -637,6 +651,27 @@ def runs_score_batch(*, limit: int = 200, run_ids: list | None = None) -> int:
         except Exception:  # noqa: BLE001 - run_score marked it failed with the error
             logger.exception("scoring run %s failed", run.pk)
     return len(runs)
+
+
+def run_score_in_batch(*, run_id, batch_size: int = SCORE_BATCH_SIZE) -> None:
+    """Outbox handler of a submitted run: score it together with whatever else is pending
+    (one batch, oldest first), then make sure it is done — `run_score` waits for a batch that
+    holds it, scores it alone if the batch left it out, and raises (so the outbox retries) if
+    it cannot be scored."""
+    runs_score_batch(limit=batch_size)
+    run_score(run_id=run_id)
+
+
+def runs_score_pending(*, batch_size: int = SCORE_BATCH_SIZE, max_batches: int = 50) -> int:
+    """Score pending runs batch after batch until none is left (or `max_batches`); returns how
+    many were scored. Beat runs it, so runs are scored in batches even while the outbox lags."""
+    total = 0
+    for _ in range(max_batches):
+        scored = runs_score_batch(limit=batch_size)
+        if not scored:
+            break
+        total += scored
+    return total
 
 
 def version_rescore(
@@ -666,8 +701,44 @@ def version_rescore(
     return done
 
 
-def _score_batch(runs: list[AnalysisRun]) -> list[_ScoredRun]:
+def _score_batch(runs: list[AnalysisRun]) -> list[AnalysisRun]:
+    """Score and store claimed runs; returns those now done (the others failed, with their error).
+
+    A version that `batch_scoring` can compile is scored in SQL, one statement per version;
+    the rest (and any run with an answer the engine would refuse) by the pure engine.
+    """
     now = timezone.now()
+    by_version: dict[int, list[AnalysisRun]] = {}
+    for run in runs:
+        by_version.setdefault(run.session.questionnaire_version_id, []).append(run)
+    done: list[AnalysisRun] = []
+    for_engine: list[AnalysisRun] = []
+    for version_id, version_runs in by_version.items():
+        compiled = selectors.version_plan(version_id).derived("sql_scoring", _compile_sql_scoring)
+        if compiled is None:
+            for_engine.extend(version_runs)
+            continue
+        _clear_results(version_runs)
+        left = batch_scoring.score_runs(compiled, version_runs, now=now)
+        for run in version_runs:
+            if run.pk in left:
+                for_engine.append(run)
+            else:  # what the statement stored, for the signal's receivers
+                run.status, run.started_at, run.finished_at = AnalysisRun.Status.DONE, now, now
+                run.attempts += 1
+                done.append(run)
+    if for_engine:
+        scored = _score_with_engine(for_engine, now=now)
+        _store_scored(scored)
+        done.extend(entry.run for entry in scored)
+    return done
+
+
+def _compile_sql_scoring(plan) -> batch_scoring.CompiledVersion | None:
+    return batch_scoring.compile_version(selectors.scoring_plan(plan.version))
+
+
+def _score_with_engine(runs: list[AnalysisRun], *, now) -> list[_ScoredRun]:
     by_version: dict[int, list[AnalysisRun]] = {}
     for run in runs:
         run.attempts += 1

@@ -202,6 +202,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 OUTBOX_RELAY_INTERVAL = _env(env.float, "OUTBOX_RELAY_INTERVAL", default=5.0)
+SCORE_SWEEP_INTERVAL = _env(env.float, "SCORE_SWEEP_INTERVAL", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "personai.relay_outbox",
@@ -209,6 +210,13 @@ CELERY_BEAT_SCHEDULE = {
         # Relay nudges are interchangeable: while no worker runs, let old ones expire instead
         # of piling up in the queue.
         "options": {"expires": OUTBOX_RELAY_INTERVAL * 2},
+    },
+    # Submitted runs are scored in batches (SQL where the version allows it): the outbox task
+    # of each submission scores whatever is pending with it, and this sweep catches the rest.
+    "score-pending-runs": {
+        "task": "assessments.score_pending_runs",
+        "schedule": SCORE_SWEEP_INTERVAL,
+        "options": {"expires": SCORE_SWEEP_INTERVAL * 2},
     },
 }
 
