@@ -48,6 +48,8 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 SCORING_SESSIONS = int(os.environ.get("BENCH_SCORING_SESSIONS", "1000"))
 SCORING_SAMPLE = 60
 BATCH = 200
+# BENCH_ONLY=scoring (comma-separated: take_page, autosave, scoring) to iterate on one line.
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "take_page,autosave,scoring").split(",")}
 
 
 def main() -> None:
@@ -64,15 +66,19 @@ def _run() -> None:
 
     web_env = _web_env(connection.settings_dict)
     fixture = _fixture(web_env["SECRET_KEY"])
-    with _Server(web_env) as base:
-        _warm(base, fixture)
-        reference = _wrk(base, [("GET", "/bench/ok", {}, "")])
-        take = _wrk(base, fixture["pages"])
-        _report("take_page", take["rps"] / reference["rps"], ">=0.5", take, reference, "req/s")
-        upsert = _pgbench(connection.settings_dict)
-        autosave = _wrk(base, fixture["autosaves"])
-        _report("autosave", autosave["rps"] / upsert["tps"], ">=0.10", autosave, upsert, "tps")
-    _scoring(fixture)
+    if ONLY & {"take_page", "autosave"}:
+        with _Server(web_env) as base:
+            _warm(base, fixture)
+            if "take_page" in ONLY:
+                reference = _wrk(base, [("GET", "/bench/ok", {}, "")])
+                take = _wrk(base, fixture["pages"])
+                _report("take_page", take["rps"] / reference["rps"], ">=0.5", take, reference, "req/s")
+            if "autosave" in ONLY:
+                upsert = _pgbench(connection.settings_dict)
+                autosave = _wrk(base, fixture["autosaves"])
+                _report("autosave", autosave["rps"] / upsert["tps"], ">=0.10", autosave, upsert, "tps")
+    if "scoring" in ONLY:
+        _scoring(fixture)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: web process (largest child) {children:.0f} MB, worker (this process) {own:.0f} MB")
