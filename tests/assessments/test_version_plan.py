@@ -11,7 +11,13 @@ from django.utils import timezone
 from assessments import selectors, services
 from questionnaires import plan as version_plans
 from questionnaires import services as questionnaire_services
-from questionnaires.models import Questionnaire, QuestionnaireVersion
+from questionnaires.models import (
+    Questionnaire,
+    QuestionnaireVersion,
+    TraitComposite,
+    TraitDimension,
+    TraitThreshold,
+)
 from tests.assessments.factories import api_key_header, import_page_instrument, self_session
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +95,41 @@ def test_a_change_made_by_another_process_is_seen_by_the_next_request(user, page
     )
 
     assert "Renamed elsewhere" in user_client.get(f"/assessments/{session.pk}/q/1/").content.decode()
+
+
+def _threshold_labels(version) -> list[str]:
+    instrument = selectors.scoring_plan(version.pk).instrument
+    return [t.label for d in instrument.model.dimensions for t in d.thresholds]
+
+
+def test_editing_a_threshold_of_a_published_model_gives_the_next_request_a_new_plan(page_version):
+    before = version_plans.version_plan(page_version.pk)
+    threshold = TraitThreshold.objects.filter(dimension__analysis_model=page_version.analysis_model).first()
+
+    threshold.label = "Edited in the admin"
+    threshold.save()  # as the admin's inline does: the analysis model row itself is not saved
+
+    after = version_plans.version_plan(page_version.pk)
+    assert after is not before
+    assert "Edited in the admin" in _threshold_labels(page_version)
+
+
+@pytest.mark.parametrize("part", ["threshold", "dimension", "composite"])
+def test_deleting_or_saving_a_part_of_the_model_changes_the_plan_key(page_version, part):
+    model = page_version.analysis_model
+    version_plans.version_plan(page_version.pk)
+    key = version_plans.cached_keys()[-1]
+    if part == "threshold":
+        TraitThreshold.objects.filter(dimension__analysis_model=model).last().delete()
+    elif part == "dimension":
+        dimension = TraitDimension.objects.filter(analysis_model=model).first()
+        dimension.name = "Renamed"
+        dimension.save()
+    else:
+        TraitComposite.objects.create(analysis_model=model, slug="new", name="New", kind="argmax")
+
+    version_plans.version_plan(page_version.pk)
+    assert version_plans.cached_keys()[-1] != key
 
 
 def test_the_lru_keeps_a_bounded_number_of_plans(monkeypatch, page_version):
