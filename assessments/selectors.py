@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from assessments.models import (
     AssessmentSession,
     CompositeScore,
     Response,
+    ResponseOptionSelection,
     ResponseTraitComponent,
     SubjectProfile,
     SubjectTraitAverage,
@@ -213,6 +215,39 @@ def sessions_answers(sessions: list[AssessmentSession], plan: VersionPlan) -> di
             options=tuple(sorted(keys.options[option_id] for option_id in selected)),
         )
     return answers
+
+
+def answer_columns_sql(plan: VersionPlan) -> str:
+    """The columns `answers_from_rows` reads, from `assessments_response` aliased `r` (so that a
+    statement that writes can also return a session's answers)."""
+    columns = "r.item_id, r.value_boolean, r.value_number, r.value_text, r.selected_option_id, "
+    if not plan.derived("answer_keys", _answer_keys).has_multi_choice:
+        return columns + "NULL"
+    selections = ResponseOptionSelection._meta.db_table
+    return columns + f"ARRAY(SELECT s.option_id FROM {selections} s WHERE s.response_id = r.id)"
+
+
+def answers_from_rows(plan: VersionPlan, rows) -> dict[str, scoring.Answer]:
+    """Answers keyed by item key from rows of ANSWER_COLUMNS_SQL, as `session_answers` gives."""
+    keys = plan.derived("answer_keys", _answer_keys)
+    answers = {}
+    for item_id, boolean, number, text, option_id, selected in rows:
+        key = keys.items.get(item_id)
+        if key is None:
+            continue
+        answers[key] = scoring.Answer(
+            boolean=boolean,
+            number=number,
+            text=text or None,
+            option=keys.options[option_id] if option_id is not None else None,
+            options=tuple(sorted(keys.options[option] for option in selected or ())),
+        )
+    return answers
+
+
+def answer_as_stored(answer: scoring.Answer) -> scoring.Answer:
+    """`answer` as reading it back after saving gives it (empty text is stored as "")."""
+    return answer if answer.text is None or answer.text else dataclasses.replace(answer, text=None)
 
 
 def answer_from_response(response: Response) -> scoring.Answer:

@@ -236,22 +236,40 @@ def _assert_open_locked(session: AssessmentSession) -> None:
         raise SessionClosed(CLOSED_MESSAGE)
 
 
-def _touch_and_log(session: AssessmentSession, event: str, detail: dict[str, Any]) -> None:
+def _touch_and_log(
+    session: AssessmentSession,
+    event: str,
+    detail: dict[str, Any],
+    *,
+    read_answers: selectors.VersionPlan | None = None,
+) -> dict[str, scoring.Answer] | None:
     """One statement: lock the session row if it is still in progress, bump its `updated_at`
     and append the event; SessionClosed when it is not in progress (the caller's atomic block
-    then rolls back whatever it wrote)."""
+    then rolls back whatever it wrote). With `read_answers` (the session's plan), the same
+    statement also returns the session's answers as they were before this save."""
     log = QuestionnaireEventLog._meta.db_table
     sessions = AssessmentSession._meta.db_table
     now = timezone.now()
+    sql = (
+        f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
+        f"RETURNING id), logged AS (INSERT INTO {log} (session_id, event, detail, created_at) "
+        f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING session_id) "
+    )
+    params = [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now]
+    if read_answers is None:
+        sql += "SELECT session_id FROM logged"
+    else:  # a row per answer, or one of NULLs when there are none yet; none when closed
+        sql += f"SELECT {selectors.answer_columns_sql(read_answers)} FROM logged "
+        sql += f"LEFT JOIN {Response._meta.db_table} r "
+        sql += "ON r.session_id = logged.session_id"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
-            f"RETURNING id) INSERT INTO {log} (session_id, event, detail, created_at) "
-            f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING id",
-            [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now],
-        )
-        if cursor.fetchone() is None:
-            raise SessionClosed(CLOSED_MESSAGE)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise SessionClosed(CLOSED_MESSAGE)
+    if read_answers is None:
+        return None
+    return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
 
 
 @transaction.atomic
@@ -263,6 +281,14 @@ def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event
     (a multiple choice adds two for its selections). A closed session is a SessionClosed even
     when the answers are also invalid.
     """
+    return len(_save_answers(session, answers, event, read_answers=False)[0])
+
+
+def _save_answers(
+    session: AssessmentSession, answers: dict[str, Any], event: str, *, read_answers: bool
+) -> tuple[dict[str, ParsedAnswer], dict[str, scoring.Answer] | None]:
+    """What `responses_save` does; with `read_answers`, also the session's answers after the
+    save, read by the statement that logs it (for the progress, without reading them again)."""
     version = _version_of(session)
     try:
         parsed = parse_answers(version, answers)
@@ -271,10 +297,29 @@ def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event
         raise
     if not parsed:
         _assert_open_locked(session)
-        return 0
-    _touch_and_log(session, event, {"items": sorted(parsed)})
+        return parsed, (selectors.session_answers(session) if read_answers else None)
+    plan = selectors.version_plan(version) if read_answers else None
+    before = _touch_and_log(session, event, {"items": sorted(parsed)}, read_answers=plan)
     _upsert(session, parsed, selectors.scoring_plan(version))
-    return len(parsed)
+    if before is None:
+        return parsed, None
+    # What reading them back would give: the upsert stores exactly the parsed answers.
+    after = {**before, **{key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}}
+    return parsed, after
+
+
+@transaction.atomic
+def responses_update_progress(
+    *, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved"
+) -> selectors.Progress:
+    """`responses_update`, returning the session's progress after it. Without cleared answers
+    that costs no read beyond the save's own (`_save_answers`)."""
+    if any(value is None for value in answers.values()):
+        responses_update(session=session, answers=answers, event=event)
+        plan = selectors.session_plan(session)
+        return selectors.session_progress(plan.version, selectors.session_answers(session, plan))
+    _parsed, after = _save_answers(session, answers, event, read_answers=True)
+    return selectors.session_progress(selectors.session_plan(session).version, after)
 
 
 def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer], plan: selectors.ScoringPlan) -> None:

@@ -336,6 +336,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Personai <noreply@pe
 
 # --------------------------------------------------------------------------- API
 
+# A verified API key is remembered by each web process this long: a revocation made elsewhere
+# takes effect within it (at once in the process that made it). 0 checks every request.
+API_KEY_CACHE_SECONDS = _env(env.float, "API_KEY_CACHE_SECONDS", default=5.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
