@@ -698,18 +698,10 @@ def runs_score_batch(*, limit: int = SCORE_BATCH_SIZE, run_ids: list | None = No
     return len(runs)
 
 
-def run_score_in_batch(*, run_id, batch_size: int = SCORE_BATCH_SIZE) -> None:
-    """Outbox handler of a submitted run: score it together with whatever else is pending
-    (one batch, oldest first), then make sure it is done — `run_score` waits for a batch that
-    holds it, scores it alone if the batch left it out, and raises (so the outbox retries) if
-    it cannot be scored."""
-    runs_score_batch(limit=batch_size)
-    run_score(run_id=run_id)
-
-
 def runs_score_pending(*, batch_size: int = SCORE_BATCH_SIZE, max_batches: int = 50) -> int:
     """Score pending runs batch after batch until none is left (or `max_batches`); returns how
-    many were scored. Beat runs it, so runs are scored in batches even while the outbox lags."""
+    many were scored. Beat runs it: a burst of submissions is scored in batches while their
+    outbox tasks (`run_score`, one run each, which then finds its run done) wait in the queue."""
     total = 0
     for _ in range(max_batches):
         scored = runs_score_batch(limit=batch_size)

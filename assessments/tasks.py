@@ -7,7 +7,7 @@ from personai.outbox import outbox_handler
 
 @outbox_handler(services.SCORE_TASK)
 def score_run(payload: dict) -> None:
-    services.run_score_in_batch(run_id=payload["run_id"])
+    services.run_score(run_id=payload["run_id"])
 
 
 @app.task(name="assessments.score_pending_runs", ignore_result=True)

@@ -211,8 +211,8 @@ CELERY_BEAT_SCHEDULE = {
         # of piling up in the queue.
         "options": {"expires": OUTBOX_RELAY_INTERVAL * 2},
     },
-    # Submitted runs are scored in batches (SQL where the version allows it): the outbox task
-    # of each submission scores whatever is pending with it, and this sweep catches the rest.
+    # Pending runs are scored in batches (in SQL where the version allows it); each submission's
+    # outbox task scores its own run if this sweep has not yet.
     "score-pending-runs": {
         "task": "assessments.score_pending_runs",
         "schedule": SCORE_SWEEP_INTERVAL,
@@ -405,6 +405,9 @@ MEDIA_URL = "/media/"
 # --------------------------------------------------------------------------- security
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read on every signed-in page: from Redis when it has them, the database otherwise
+# (and always written to both, so a Redis restart logs nobody out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 # Scripts, styles, images and fonts only from our own static files (personai/csp.py).

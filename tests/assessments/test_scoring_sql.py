@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from assessments import selectors, services
+from assessments import selectors, services, tasks
 from assessments.models import AnalysisRun, AssessmentSession, Response
 from questionnaires.importing import import_json
 from tests.assessments.factories import self_session
@@ -232,22 +232,6 @@ def test_every_scored_subject_is_announced_once_per_batch(monkeypatch):
     assert announced[0]["subject_id"] == runs[0].session.subject_id
 
 
-def test_the_outbox_task_of_one_submission_scores_every_pending_run_with_it():
-    from assessments import tasks
-
-    version = _import(_document("ipip-50"))
-    rng = random.Random(13)
-    users = [User.objects.create_user(username=f"o{n}", email=f"o{n}@example.com") for n in range(3)]
-    runs = [
-        services.session_submit(session=self_session(user, version, _random_sheet(version, rng)))
-        for user in users
-    ]
-
-    tasks.score_run({"run_id": str(runs[-1].pk)})
-
-    assert all(AnalysisRun.objects.get(pk=run.pk).status == AnalysisRun.Status.DONE for run in runs)
-
-
 def test_the_beat_sweep_scores_pending_runs_batch_after_batch():
     version = _import(_document("ipip-50"))
     rng = random.Random(17)
@@ -258,3 +242,23 @@ def test_the_beat_sweep_scores_pending_runs_batch_after_batch():
     assert services.runs_score_pending(batch_size=2) == 5
 
     assert not AnalysisRun.objects.exclude(status=AnalysisRun.Status.DONE).exists()
+    # The submissions' outbox tasks then find their runs done.
+    for run in AnalysisRun.objects.all():
+        tasks.score_run({"run_id": str(run.pk)})
+    assert set(AnalysisRun.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_the_beat_task_is_scheduled_and_scores_pending_runs():
+    from django.conf import settings
+
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "assessments.score_pending_runs" in schedule
+    version = _import(_document("ipip-50"))
+    user = User.objects.create_user(username="beat", email="beat@example.com")
+    run = services.session_submit(
+        session=self_session(user, version, _random_sheet(version, random.Random(1)))
+    )
+
+    assert tasks.score_pending_runs() == 1
+
+    assert AnalysisRun.objects.get(pk=run.pk).status == AnalysisRun.Status.DONE
