@@ -292,7 +292,7 @@ def session_for_user(user, session_id) -> AssessmentSession:
     The rule of `sessions_for_user`, checked on the one row read by its primary key (a plain
     join, without the list's DISTINCT over OR-ed joins): this read is on every page and save.
     """
-    session = (
+    found = list(
         AssessmentSession.objects.select_related(
             "questionnaire_version__questionnaire",
             "questionnaire_version__analysis_model",
@@ -300,8 +300,9 @@ def session_for_user(user, session_id) -> AssessmentSession:
             "survey",
         )
         .filter(pk=session_id)
-        .first()
+        .order_by()[:1]  # by primary key: no ORDER BY to build (`first()` adds one)
     )
+    session = found[0] if found else None
     if session is None or not user.is_authenticated:
         raise AssessmentSession.DoesNotExist("No such session.")
     subject = session.subject
