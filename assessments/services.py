@@ -668,10 +668,12 @@ def runs_score_batch(*, limit: int = SCORE_BATCH_SIZE, run_ids: list | None = No
     """Score up to `limit` pending runs in one transaction; returns how many were scored.
 
     Runs are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (parallel batches take different
-    runs), their answers read in one query per version, scored by the pure engine (the same
-    code as `run_score`, so results are identical) and stored set-based (`_store_scored`). A
-    run the engine cannot score is marked failed with its error; the others are stored. Should
-    storing fail, the batch rolls back and each run is scored on its own (`run_score`).
+    runs). A version `batch_scoring` compiles is scored and stored by one SQL statement
+    (byte-identical to the engine); the others are read in one query per version, scored by the
+    pure engine (the same code as `run_score`) and stored set-based (`_store_scored`). A run the
+    engine cannot score is marked failed with its error; the others are stored. Should anything
+    fail, the batch rolls back and each run is scored on its own (`run_score`). Subjects are
+    announced once each (`run_scored`).
     """
     with transaction.atomic():
         claimed = AnalysisRun.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
