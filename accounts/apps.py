@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class AccountsConfig(AppConfig):
@@ -6,4 +7,17 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI description of ApiKeyAuthentication with drf-spectacular.
-        from accounts import schema  # noqa: F401
+        from accounts import (
+            schema,  # noqa: F401
+            services,
+        )
+        from accounts.models import ApiKey, User
+
+        # A key revoked or an account deactivated in this process stops authenticating at once.
+        for model in (ApiKey, User):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    services.api_key_cache_clear,
+                    sender=model,
+                    dispatch_uid=f"accounts.api_key_cache_clear_{model.__name__}_{signal is post_save}",
+                )

@@ -335,8 +335,14 @@ class AnalysisRun(models.Model):
 
 
 class TraitScore(models.Model):
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="scores")
-    dimension = models.ForeignKey(TraitDimension, on_delete=models.PROTECT, related_name="scores")
+    # Looked up by run through the (run, dimension) unique index: no index of its own.
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    # No database FK to the version's rows (db_constraint=False), here and on the other score
+    # tables: those rows are immutable once published and PROTECT still guards them in Django,
+    # while the per-row constraint checks cost more than scoring itself (bench/README.md).
+    dimension = models.ForeignKey(
+        TraitDimension, on_delete=models.PROTECT, related_name="scores", db_constraint=False
+    )
     raw_score = models.FloatField()
     normalized_score = models.FloatField(null=True, blank=True)
     item_mean = models.FloatField(null=True, blank=True)
@@ -355,10 +361,12 @@ class TraitScore(models.Model):
 
 class CompositeScore(models.Model):
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="composite_scores")
-    composite = models.ForeignKey(TraitComposite, on_delete=models.PROTECT, related_name="scores")
+    composite = models.ForeignKey(
+        TraitComposite, on_delete=models.PROTECT, related_name="scores", db_constraint=False
+    )
     value = models.FloatField(null=True, blank=True)
     primary_dimension = models.ForeignKey(
-        TraitDimension, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        TraitDimension, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
     )
 
     class Meta:
@@ -373,12 +381,24 @@ class CompositeScore(models.Model):
 class ResponseTraitComponent(models.Model):
     """One answer's contribution to one dimension: the audit trail behind every score."""
 
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="components")
-    item = models.ForeignKey(QuestionnaireItem, on_delete=models.PROTECT, related_name="+")
-    option = models.ForeignKey(
-        QuestionOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    # Read by run through the (run, dimension) index; with no FK checks to the version's rows
+    # and no index of their own (see TraitScore.dimension), 120 audit rows per run stay cheap.
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="components", db_index=False)
+    item = models.ForeignKey(
+        QuestionnaireItem, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
-    dimension = models.ForeignKey(TraitDimension, on_delete=models.PROTECT, related_name="+")
+    option = models.ForeignKey(
+        QuestionOption,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    dimension = models.ForeignKey(
+        TraitDimension, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     mapping_id = models.BigIntegerField(null=True, blank=True)
     rule_type = models.CharField(max_length=20)
     input_value = models.JSONField(null=True, blank=True)

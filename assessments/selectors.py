@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from assessments.models import (
     AssessmentSession,
     CompositeScore,
     Response,
+    ResponseOptionSelection,
     ResponseTraitComponent,
     ResultShare,
     SubjectProfile,
@@ -219,6 +221,39 @@ def sessions_answers(sessions: list[AssessmentSession], plan: VersionPlan) -> di
     return answers
 
 
+def answer_columns_sql(plan: VersionPlan) -> str:
+    """The columns `answers_from_rows` reads, from `assessments_response` aliased `r` (so that a
+    statement that writes can also return a session's answers)."""
+    columns = "r.item_id, r.value_boolean, r.value_number, r.value_text, r.selected_option_id, "
+    if not plan.derived("answer_keys", _answer_keys).has_multi_choice:
+        return columns + "NULL"
+    selections = ResponseOptionSelection._meta.db_table
+    return columns + f"ARRAY(SELECT s.option_id FROM {selections} s WHERE s.response_id = r.id)"
+
+
+def answers_from_rows(plan: VersionPlan, rows) -> dict[str, scoring.Answer]:
+    """Answers keyed by item key from rows of ANSWER_COLUMNS_SQL, as `session_answers` gives."""
+    keys = plan.derived("answer_keys", _answer_keys)
+    answers = {}
+    for item_id, boolean, number, text, option_id, selected in rows:
+        key = keys.items.get(item_id)
+        if key is None:
+            continue
+        answers[key] = scoring.Answer(
+            boolean=boolean,
+            number=number,
+            text=text or None,
+            option=keys.options[option_id] if option_id is not None else None,
+            options=tuple(sorted(keys.options[option] for option in selected or ())),
+        )
+    return answers
+
+
+def answer_as_stored(answer: scoring.Answer) -> scoring.Answer:
+    """`answer` as reading it back after saving gives it (empty text is stored as "")."""
+    return answer if answer.text is None or answer.text else dataclasses.replace(answer, text=None)
+
+
 def answer_from_response(response: Response) -> scoring.Answer:
     return scoring.Answer(
         boolean=response.value_boolean,
@@ -261,7 +296,7 @@ def session_for_user(user, session_id) -> AssessmentSession:
     The rule of `sessions_for_user`, checked on the one row read by its primary key (a plain
     join, without the list's DISTINCT over OR-ed joins): this read is on every page and save.
     """
-    session = (
+    found = list(
         AssessmentSession.objects.select_related(
             "questionnaire_version__questionnaire",
             "questionnaire_version__analysis_model",
@@ -269,8 +304,9 @@ def session_for_user(user, session_id) -> AssessmentSession:
             "survey",
         )
         .filter(pk=session_id)
-        .first()
+        .order_by()[:1]  # by primary key: no ORDER BY to build (`first()` adds one)
     )
+    session = found[0] if found else None
     if session is None or not user.is_authenticated:
         raise AssessmentSession.DoesNotExist("No such session.")
     subject = session.subject

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from assessments import reports, scoring, selectors
+from assessments import batch_scoring, reports, scoring, selectors
 from assessments.models import (
     MAX_INVITATIONS_PER_REQUEST,
     MAX_INVITATIONS_PER_SURVEY,
@@ -38,6 +38,7 @@ from questionnaires.models import QuestionnaireVersion
 logger = logging.getLogger(__name__)
 
 SCORE_TASK = "assessments.score_run"
+SCORE_BATCH_SIZE = 200
 
 
 class AssessmentError(Exception):
@@ -311,22 +312,40 @@ def _assert_open_locked(session: AssessmentSession) -> None:
         raise SessionClosed(CLOSED_MESSAGE)
 
 
-def _touch_and_log(session: AssessmentSession, event: str, detail: dict[str, Any]) -> None:
+def _touch_and_log(
+    session: AssessmentSession,
+    event: str,
+    detail: dict[str, Any],
+    *,
+    read_answers: selectors.VersionPlan | None = None,
+) -> dict[str, scoring.Answer] | None:
     """One statement: lock the session row if it is still in progress, bump its `updated_at`
     and append the event; SessionClosed when it is not in progress (the caller's atomic block
-    then rolls back whatever it wrote)."""
+    then rolls back whatever it wrote). With `read_answers` (the session's plan), the same
+    statement also returns the session's answers as they were before this save."""
     log = QuestionnaireEventLog._meta.db_table
     sessions = AssessmentSession._meta.db_table
     now = timezone.now()
+    sql = (
+        f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
+        f"RETURNING id), logged AS (INSERT INTO {log} (session_id, event, detail, created_at) "
+        f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING session_id) "
+    )
+    params = [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now]
+    if read_answers is None:
+        sql += "SELECT session_id FROM logged"
+    else:  # a row per answer, or one of NULLs when there are none yet; none when closed
+        sql += f"SELECT {selectors.answer_columns_sql(read_answers)} FROM logged "
+        sql += f"LEFT JOIN {Response._meta.db_table} r "
+        sql += "ON r.session_id = logged.session_id"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
-            f"RETURNING id) INSERT INTO {log} (session_id, event, detail, created_at) "
-            f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING id",
-            [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now],
-        )
-        if cursor.fetchone() is None:
-            raise SessionClosed(CLOSED_MESSAGE)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise SessionClosed(CLOSED_MESSAGE)
+    if read_answers is None:
+        return None
+    return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
 
 
 @transaction.atomic
@@ -338,6 +357,14 @@ def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event
     (a multiple choice adds two for its selections). A closed session is a SessionClosed even
     when the answers are also invalid.
     """
+    return len(_save_answers(session, answers, event, read_answers=False)[0])
+
+
+def _save_answers(
+    session: AssessmentSession, answers: dict[str, Any], event: str, *, read_answers: bool
+) -> tuple[dict[str, ParsedAnswer], dict[str, scoring.Answer] | None]:
+    """What `responses_save` does; with `read_answers`, also the session's answers after the
+    save, read by the statement that logs it (for the progress, without reading them again)."""
     version = _version_of(session)
     try:
         parsed = parse_answers(version, answers)
@@ -346,10 +373,29 @@ def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event
         raise
     if not parsed:
         _assert_open_locked(session)
-        return 0
-    _touch_and_log(session, event, {"items": sorted(parsed)})
+        return parsed, (selectors.session_answers(session) if read_answers else None)
+    plan = selectors.version_plan(version) if read_answers else None
+    before = _touch_and_log(session, event, {"items": sorted(parsed)}, read_answers=plan)
     _upsert(session, parsed, selectors.scoring_plan(version))
-    return len(parsed)
+    if before is None:
+        return parsed, None
+    # What reading them back would give: the upsert stores exactly the parsed answers.
+    after = {**before, **{key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}}
+    return parsed, after
+
+
+@transaction.atomic
+def responses_update_progress(
+    *, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved"
+) -> selectors.Progress:
+    """`responses_update`, returning the session's progress after it. Without cleared answers
+    that costs no read beyond the save's own (`_save_answers`)."""
+    if any(value is None for value in answers.values()):
+        responses_update(session=session, answers=answers, event=event)
+        plan = selectors.session_plan(session)
+        return selectors.session_progress(plan.version, selectors.session_answers(session, plan))
+    _parsed, after = _save_answers(session, answers, event, read_answers=True)
+    return selectors.session_progress(selectors.session_plan(session).version, after)
 
 
 def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer], plan: selectors.ScoringPlan) -> None:
@@ -562,6 +608,7 @@ def _score_and_store(run: AnalysisRun) -> None:
     version_plan = selectors.session_plan(session)
     answers = selectors.session_answers(session, version_plan)
     _store_scored([_score_one(run, selectors.scoring_plan(version_plan.version), answers)])
+    _announce_scored([run])
 
 
 @dataclass
@@ -639,15 +686,29 @@ def _copy_rows(model, columns: list[str], rows, *, json_columns: frozenset | set
             copy.write_row(values)
 
 
+def _clear_results(runs: list[AnalysisRun]) -> None:
+    """A retried run may have written rows before failing (outside a batch): start clean."""
+    for model in (TraitScore, CompositeScore, ResponseTraitComponent):
+        model.objects.filter(run__in=runs).delete()
+
+
+def _announce_scored(runs: list[AnalysisRun]) -> None:
+    """One `run_scored` signal per subject (its receivers write outbox rows), not per run: a
+    batch of a cohort's 1,000 sessions rebuilds what depends on that subject once."""
+    by_subject: dict[Any, list[AnalysisRun]] = {}
+    for run in runs:
+        by_subject.setdefault(run.session.subject_id, []).append(run)
+    for subject_id, subject_runs in by_subject.items():
+        run_scored.send(sender=AnalysisRun, run=subject_runs[-1], runs=subject_runs, subject_id=subject_id)
+
+
 def _store_scored(scored: list[_ScoredRun]) -> None:
-    """Store the results of scored runs, set-based: a constant number of statements for the
-    rows however many runs, then one `run_scored` signal per run (its receivers enqueue work)."""
+    """Store the results of runs scored by the engine, set-based: a constant number of
+    statements for the rows however many runs (the caller announces them)."""
     if not scored:
         return
     runs = [entry.run for entry in scored]
-    # A retried run may have written partial rows before failing; start clean.
-    for model in (TraitScore, CompositeScore, ResponseTraitComponent):
-        model.objects.filter(run__in=runs).delete()
+    _clear_results(runs)
     _copy_rows(
         TraitScore,
         [
@@ -693,8 +754,6 @@ def _store_scored(scored: list[_ScoredRun]) -> None:
     AssessmentSession.objects.filter(pk__in=[run.session_id for run in runs]).update(
         status=AssessmentSession.Status.SCORED, scored_at=now
     )
-    for run in runs:
-        run_scored.send(sender=AnalysisRun, run=run, subject_id=run.session.subject_id)
     QuestionnaireEventLog.objects.bulk_create(
         QuestionnaireEventLog(
             session_id=run.session_id, event=QuestionnaireEventLog.Event.SCORED, detail={"run": str(run.pk)}
@@ -703,14 +762,16 @@ def _store_scored(scored: list[_ScoredRun]) -> None:
     )
 
 
-def runs_score_batch(*, limit: int = 200, run_ids: list | None = None) -> int:
+def runs_score_batch(*, limit: int = SCORE_BATCH_SIZE, run_ids: list | None = None) -> int:
     """Score up to `limit` pending runs in one transaction; returns how many were scored.
 
     Runs are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (parallel batches take different
-    runs), their answers read in one query per version, scored by the pure engine (the same
-    code as `run_score`, so results are identical) and stored set-based (`_store_scored`). A
-    run the engine cannot score is marked failed with its error; the others are stored. Should
-    storing fail, the batch rolls back and each run is scored on its own (`run_score`).
+    runs). A version `batch_scoring` compiles is scored and stored by one SQL statement
+    (byte-identical to the engine); the others are read in one query per version, scored by the
+    pure engine (the same code as `run_score`) and stored set-based (`_store_scored`). A run the
+    engine cannot score is marked failed with its error; the others are stored. Should anything
+    fail, the batch rolls back and each run is scored on its own (`run_score`). Subjects are
+    announced once each (`run_scored`).
     """
     with transaction.atomic():
         claimed = AnalysisRun.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
@@ -724,9 +785,9 @@ def runs_score_batch(*, limit: int = 200, run_ids: list | None = None) -> int:
             return 0
         try:
             with transaction.atomic():
-                scored = _score_batch(runs)
-                _store_scored(scored)
-                return len(scored)
+                done = _score_batch(runs)
+                _announce_scored(done)
+                return len(done)
         except Exception:  # noqa: BLE001 - fall back to one run at a time below
             logger.warning("batch scoring failed; scoring its runs one by one", exc_info=True)
     for run in runs:
@@ -735,6 +796,19 @@ def runs_score_batch(*, limit: int = 200, run_ids: list | None = None) -> int:
         except Exception:  # noqa: BLE001 - run_score marked it failed with the error
             logger.exception("scoring run %s failed", run.pk)
     return len(runs)
+
+
+def runs_score_pending(*, batch_size: int = SCORE_BATCH_SIZE, max_batches: int = 50) -> int:
+    """Score pending runs batch after batch until none is left (or `max_batches`); returns how
+    many were scored. Beat runs it: a burst of submissions is scored in batches while their
+    outbox tasks (`run_score`, one run each, which then finds its run done) wait in the queue."""
+    total = 0
+    for _ in range(max_batches):
+        scored = runs_score_batch(limit=batch_size)
+        if not scored:
+            break
+        total += scored
+    return total
 
 
 def version_rescore(
@@ -764,8 +838,44 @@ def version_rescore(
     return done
 
 
-def _score_batch(runs: list[AnalysisRun]) -> list[_ScoredRun]:
+def _score_batch(runs: list[AnalysisRun]) -> list[AnalysisRun]:
+    """Score and store claimed runs; returns those now done (the others failed, with their error).
+
+    A version that `batch_scoring` can compile is scored in SQL, one statement per version;
+    the rest (and any run with an answer the engine would refuse) by the pure engine.
+    """
     now = timezone.now()
+    by_version: dict[int, list[AnalysisRun]] = {}
+    for run in runs:
+        by_version.setdefault(run.session.questionnaire_version_id, []).append(run)
+    done: list[AnalysisRun] = []
+    for_engine: list[AnalysisRun] = []
+    for version_id, version_runs in by_version.items():
+        compiled = selectors.version_plan(version_id).derived("sql_scoring", _compile_sql_scoring)
+        if compiled is None:
+            for_engine.extend(version_runs)
+            continue
+        _clear_results(version_runs)
+        left = batch_scoring.score_runs(compiled, version_runs, now=now)
+        for run in version_runs:
+            if run.pk in left:
+                for_engine.append(run)
+            else:  # what the statement stored, for the signal's receivers
+                run.status, run.started_at, run.finished_at = AnalysisRun.Status.DONE, now, now
+                run.attempts += 1
+                done.append(run)
+    if for_engine:
+        scored = _score_with_engine(for_engine, now=now)
+        _store_scored(scored)
+        done.extend(entry.run for entry in scored)
+    return done
+
+
+def _compile_sql_scoring(plan) -> batch_scoring.CompiledVersion | None:
+    return batch_scoring.compile_version(selectors.scoring_plan(plan.version))
+
+
+def _score_with_engine(runs: list[AnalysisRun], *, now) -> list[_ScoredRun]:
     by_version: dict[int, list[AnalysisRun]] = {}
     for run in runs:
         run.attempts += 1

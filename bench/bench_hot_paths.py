@@ -40,6 +40,7 @@ import urllib.request
 from pathlib import Path
 
 from bench._database import throwaway_database
+from personai import runner
 
 INSTRUMENT = Path(__file__).resolve().parent.parent / "questionnaires" / "instruments" / "ipip-neo-120.json"
 SESSIONS = 16
@@ -48,6 +49,8 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 SCORING_SESSIONS = int(os.environ.get("BENCH_SCORING_SESSIONS", "1000"))
 SCORING_SAMPLE = 60
 BATCH = 200
+# BENCH_ONLY=scoring (comma-separated: take_page, autosave, scoring) to iterate on one line.
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "take_page,autosave,scoring").split(",")}
 
 
 def main() -> None:
@@ -64,15 +67,19 @@ def _run() -> None:
 
     web_env = _web_env(connection.settings_dict)
     fixture = _fixture(web_env["SECRET_KEY"])
-    with _Server(web_env) as base:
-        _warm(base, fixture)
-        reference = _wrk(base, [("GET", "/bench/ok", {}, "")])
-        take = _wrk(base, fixture["pages"])
-        _report("take_page", take["rps"] / reference["rps"], ">=0.5", take, reference, "req/s")
-        upsert = _pgbench(connection.settings_dict)
-        autosave = _wrk(base, fixture["autosaves"])
-        _report("autosave", autosave["rps"] / upsert["tps"], ">=0.10", autosave, upsert, "tps")
-    _scoring(fixture)
+    if ONLY & {"take_page", "autosave"}:
+        with _Server(web_env) as base:
+            _warm(base, fixture)
+            if "take_page" in ONLY:
+                reference = _wrk(base, [("GET", "/bench/ok", {}, "")])
+                take = _wrk(base, fixture["pages"])
+                _report("take_page", take["rps"] / reference["rps"], ">=0.5", take, reference, "req/s")
+            if "autosave" in ONLY:
+                upsert = _pgbench(connection.settings_dict)
+                autosave = _wrk(base, fixture["autosaves"])
+                _report("autosave", autosave["rps"] / upsert["tps"], ">=0.10", autosave, upsert, "tps")
+    if "scoring" in ONLY:
+        _scoring(fixture)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: web process (largest child) {children:.0f} MB, worker (this process) {own:.0f} MB")
@@ -144,7 +151,6 @@ def _web_env(db: dict) -> dict[str, str]:
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
         SECURE_HSTS_SECONDS="0",
-        DB_POOL_MAX_SIZE=env.get("DB_POOL_MAX_SIZE", "16"),
         STATIC_ROOT=tempfile.mkdtemp(prefix="bench-static-"),
     )
     # DEBUG=false serves hashed static names from the manifest, as `make run` does.
@@ -156,7 +162,8 @@ def _web_env(db: dict) -> dict[str, str]:
 
 
 class _Server:
-    """gunicorn as `make run` starts it (personai/runner.py), on a free loopback port."""
+    """The web server exactly as `make run` starts it (`runner.web_command`: gunicorn, ASGI,
+    uvicorn workers, a connection pool per process, its access log), on a free loopback port."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
@@ -166,18 +173,16 @@ class _Server:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.log = tempfile.NamedTemporaryFile(prefix="bench-web-", suffix=".log", delete=False)
+        command = runner.web_command("127.0.0.1", port, self.env)
+        # Only so that it cannot collide with a `make run` on this machine; serving is the same.
+        command += ["--control-socket", str(Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.ctl")]
         self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "personai.asgi:application",
-                "--worker-class", "uvicorn_worker.UvicornWorker",
-                "--bind", f"127.0.0.1:{port}",
-                "--workers", self.env.get("WEB_CONCURRENCY", "2"),
-                "--timeout", "120",
-                "--control-socket", str(Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.ctl"),
-            ],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            command,
+            env={**self.env, **runner.web_env(self.env)},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and self.process.poll() is None:

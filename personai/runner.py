@@ -101,6 +101,37 @@ def _port_from_env() -> int:
     return int(raw)
 
 
+def web_command(host: str, port: int, env: dict[str, str]) -> list[str]:
+    """How `make run` starts the web server (the hot-path bench starts it the same way)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        # ASGI (uvicorn workers): a streamed chat reply waits on the event loop instead
+        # of holding a thread; ordinary views still run on Django's sync threads.
+        "personai.asgi:application",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "--bind",
+        f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}",
+        "--workers",
+        env.get("WEB_CONCURRENCY", "2"),
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+    ]
+
+
+def web_env(env: dict[str, str]) -> dict[str, str]:
+    """What the web process gets on top of the runner's environment."""
+    # Under ASGI each request runs on a fresh thread, so per-thread persistent
+    # connections would pile up: the web process borrows from a pool instead.
+    return {"DB_POOL_MAX_SIZE": env.get("DB_POOL_MAX_SIZE", "16")}
+
+
 @dataclass
 class Child:
     """One supervised process: how to start it, and its recent crashes."""
@@ -229,29 +260,8 @@ class Runner:
         host = self.env.get("HOST", "127.0.0.1")
         self.spawn(
             "web",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                # ASGI (uvicorn workers): a streamed chat reply waits on the event loop instead
-                # of holding a thread; ordinary views still run on Django's sync threads.
-                "personai.asgi:application",
-                "--worker-class",
-                "uvicorn_worker.UvicornWorker",
-                "--bind",
-                f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}",
-                "--workers",
-                self.env.get("WEB_CONCURRENCY", "2"),
-                "--timeout",
-                "120",
-                "--graceful-timeout",
-                "10",
-                "--access-logfile",
-                "-",
-            ],
-            # Under ASGI each request runs on a fresh thread, so per-thread persistent
-            # connections would pile up: the web process borrows from a pool instead.
-            extra_env={"DB_POOL_MAX_SIZE": self.env.get("DB_POOL_MAX_SIZE", "16")},
+            web_command(host, port, self.env),
+            extra_env=web_env(self.env),
         )
         self.spawn(
             "worker",

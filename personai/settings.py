@@ -202,6 +202,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 OUTBOX_RELAY_INTERVAL = _env(env.float, "OUTBOX_RELAY_INTERVAL", default=5.0)
+SCORE_SWEEP_INTERVAL = _env(env.float, "SCORE_SWEEP_INTERVAL", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "personai.relay_outbox",
@@ -209,6 +210,13 @@ CELERY_BEAT_SCHEDULE = {
         # Relay nudges are interchangeable: while no worker runs, let old ones expire instead
         # of piling up in the queue.
         "options": {"expires": OUTBOX_RELAY_INTERVAL * 2},
+    },
+    # Pending runs are scored in batches (in SQL where the version allows it); each submission's
+    # outbox task scores its own run if this sweep has not yet.
+    "score-pending-runs": {
+        "task": "assessments.score_pending_runs",
+        "schedule": SCORE_SWEEP_INTERVAL,
+        "options": {"expires": SCORE_SWEEP_INTERVAL * 2},
     },
 }
 
@@ -347,6 +355,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Personai <noreply@pe
 
 # --------------------------------------------------------------------------- API
 
+# A verified API key is remembered by each web process this long: a revocation made elsewhere
+# takes effect within it (at once in the process that made it). 0 checks every request.
+API_KEY_CACHE_SECONDS = _env(env.float, "API_KEY_CACHE_SECONDS", default=5.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
@@ -418,6 +429,9 @@ MEDIA_URL = "/media/"
 # --------------------------------------------------------------------------- security
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read on every signed-in page: from Redis when it has them, the database otherwise
+# (and always written to both, so a Redis restart logs nobody out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 # Scripts, styles, images and fonts only from our own static files (personai/csp.py).

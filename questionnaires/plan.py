@@ -11,6 +11,11 @@ request. Publishing or deactivating a version, or editing the questionnaire or t
 model, changes a timestamp, so the next request in every process builds a new plan; the old one
 ages out of the bounded LRU. Drafts are never cached: each call builds a fresh plan.
 
+An analysis model's dimensions, thresholds and composites are rows of their own, edited without
+saving the model (admin inlines and pages); `touch_analysis_model` (connected to their saves and
+deletes in `QuestionnairesConfig.ready`) bumps the model's `updated_at`, so such an edit changes
+the key like any other.
+
 Derived artefacts (the scoring engine's input, page layouts per locale, id maps) are memoised on
 the plan itself by the app that needs them (`VersionPlan.derived`), so they share its lifetime.
 Treat everything reachable from a plan as read-only: it is shared between threads.
@@ -25,7 +30,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from questionnaires.models import QuestionnaireVersion
+from django.utils import timezone
+
+from questionnaires.models import (
+    AnalysisModel,
+    QuestionnaireVersion,
+    TraitComposite,
+    TraitDimension,
+    TraitThreshold,
+)
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -176,6 +189,23 @@ def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=run, name="warm-questionnaire-plans", daemon=True)
     thread.start()
     return thread
+
+
+def touch_analysis_model(sender, instance, **kwargs) -> None:
+    """Receiver of saves and deletes of an analysis model's parts: its plans' key changes."""
+    if isinstance(instance, TraitThreshold):
+        model_id = (
+            TraitDimension.objects.filter(pk=instance.dimension_id)
+            .values_list("analysis_model_id", flat=True)
+            .first()
+        )
+    else:
+        model_id = instance.analysis_model_id
+    if model_id is not None:
+        AnalysisModel.objects.filter(pk=model_id).update(updated_at=timezone.now())
+
+
+MODEL_PARTS = (TraitDimension, TraitThreshold, TraitComposite)
 
 
 def clear() -> None:

@@ -356,12 +356,14 @@ class ResponderResponsesApi(ResponderApi):
         serializer = out.ResponsesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.responses_update(session=session, answers=serializer.validated_data["answers"])
+            progress = services.responses_update_progress(
+                session=session, answers=serializer.validated_data["answers"]
+            )
         except services.AnswerValidationError as exc:
             raise ValidationError({"detail": exc.message, "errors": exc.errors}) from exc
         except services.SessionClosed as exc:
             raise Conflict(exc.message) from exc
-        return Response(_session_progress(session))
+        return Response(out.ProgressSerializer(progress).data)
 
 
 class ResponderSubmitApi(ResponderApi):

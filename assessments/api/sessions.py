@@ -29,7 +29,6 @@ from assessments.api.common import (
     _run_for_session,
     _session_for_rescore,
     _session_for_user,
-    _session_progress,
 )
 from assessments.models import AnalysisRun, AssessmentSession, TraitScore
 from personai.pagination import BoundedLimitOffsetPagination
@@ -194,12 +193,14 @@ class SessionResponsesApi(APIView):
         serializer = out.ResponsesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.responses_update(session=session, answers=serializer.validated_data["answers"])
+            progress = services.responses_update_progress(
+                session=session, answers=serializer.validated_data["answers"]
+            )
         except services.AnswerValidationError as exc:
             raise _invalid(exc.message, exc.errors) from exc
         except services.SessionClosed as exc:
             raise Conflict(exc.message) from exc
-        return Response(_session_progress(session))
+        return Response(out.ProgressSerializer(progress).data)
 
 
 class SessionSubmitApi(APIView):

@@ -555,17 +555,21 @@ def _benchmark_fail(run: BenchmarkRun, reason: str) -> None:
 # --------------------------------------------------------------------------- batches
 
 
-def on_run_scored(sender, *, run, subject_id, **kwargs) -> None:  # noqa: ARG001
-    """Receiver of `run_scored`: an agent's scored run refreshes its batch (via the outbox)."""
-    session = run.session
-    if session.respondent_kind != AssessmentSession.RespondentKind.AGENT:
-        return
-    outbox.enqueue(
-        BATCH_TASK,
-        {"subject_id": str(subject_id), "version_id": session.questionnaire_version_id},
-        # One key per scored run: a refresh already running may have read before this commit.
-        dedupe_key=f"batch:{subject_id}:{session.questionnaire_version_id}:{run.pk}",
-    )
+def on_run_scored(sender, *, run, subject_id, runs=None, **kwargs) -> None:  # noqa: ARG001
+    """Receiver of `run_scored`: an agent's scored runs refresh its batch of each version (via
+    the outbox), once per version however many of its runs were scored together."""
+    latest: dict[int, Any] = {}
+    for scored in runs or [run]:
+        session = scored.session
+        if session.respondent_kind == AssessmentSession.RespondentKind.AGENT:
+            latest[session.questionnaire_version_id] = scored
+    for version_id, scored in latest.items():
+        outbox.enqueue(
+            BATCH_TASK,
+            {"subject_id": str(subject_id), "version_id": version_id},
+            # One key per scored run: a refresh already running may have read before this commit.
+            dedupe_key=f"batch:{subject_id}:{version_id}:{scored.pk}",
+        )
 
 
 @transaction.atomic

@@ -11,7 +11,13 @@ from django.utils import timezone
 from assessments import selectors, services
 from questionnaires import plan as version_plans
 from questionnaires import services as questionnaire_services
-from questionnaires.models import Questionnaire, QuestionnaireVersion
+from questionnaires.models import (
+    Questionnaire,
+    QuestionnaireVersion,
+    TraitComposite,
+    TraitDimension,
+    TraitThreshold,
+)
 from tests.assessments.factories import api_key_header, import_page_instrument, self_session
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +97,41 @@ def test_a_change_made_by_another_process_is_seen_by_the_next_request(user, page
     assert "Renamed elsewhere" in user_client.get(f"/assessments/{session.pk}/q/1/").content.decode()
 
 
+def _threshold_labels(version) -> list[str]:
+    instrument = selectors.scoring_plan(version.pk).instrument
+    return [t.label for d in instrument.model.dimensions for t in d.thresholds]
+
+
+def test_editing_a_threshold_of_a_published_model_gives_the_next_request_a_new_plan(page_version):
+    before = version_plans.version_plan(page_version.pk)
+    threshold = TraitThreshold.objects.filter(dimension__analysis_model=page_version.analysis_model).first()
+
+    threshold.label = "Edited in the admin"
+    threshold.save()  # as the admin's inline does: the analysis model row itself is not saved
+
+    after = version_plans.version_plan(page_version.pk)
+    assert after is not before
+    assert "Edited in the admin" in _threshold_labels(page_version)
+
+
+@pytest.mark.parametrize("part", ["threshold", "dimension", "composite"])
+def test_deleting_or_saving_a_part_of_the_model_changes_the_plan_key(page_version, part):
+    model = page_version.analysis_model
+    version_plans.version_plan(page_version.pk)
+    key = version_plans.cached_keys()[-1]
+    if part == "threshold":
+        TraitThreshold.objects.filter(dimension__analysis_model=model).last().delete()
+    elif part == "dimension":
+        dimension = TraitDimension.objects.filter(analysis_model=model).first()
+        dimension.name = "Renamed"
+        dimension.save()
+    else:
+        TraitComposite.objects.create(analysis_model=model, slug="new", name="New", kind="argmax")
+
+    version_plans.version_plan(page_version.pk)
+    assert version_plans.cached_keys()[-1] != key
+
+
 def test_the_lru_keeps_a_bounded_number_of_plans(monkeypatch, page_version):
     monkeypatch.setattr(version_plans, "PLANS_MAX", 2)
     versions = [page_version, import_page_instrument(slug="lru-2"), import_page_instrument(slug="lru-3")]
@@ -164,9 +205,28 @@ def test_the_autosave_api_reads_no_version_rows(api_client, user, page_version):
     assert response.status_code == 200, response.content
     statements = _statements(context)
     assert not [sql for sql in statements if _from_table(sql).startswith('"questionnaires_')], statements
-    # The API key, the session, one write for the session and its event log, one for the
-    # answer, the answers for the progress.
-    assert len(statements) <= 5, statements
+    # The session; one statement that touches it, logs the event and reads the answers so far;
+    # one write of the answer. The API key was verified by the first request (kept a few
+    # seconds per process); the progress comes from the plan and the answers in memory.
+    assert len(statements) <= 3, statements
+    answer_writes = [sql for sql in statements if "assessments_response" in sql.split(" WHERE ")[0]]
+    assert len(answer_writes) == 1 and answer_writes[0].startswith("INSERT"), statements
+    assert response.json() == {**response.json(), "answered": 1}
+
+
+def test_the_autosave_progress_equals_the_progress_read_back(api_client, user, page_version):
+    session = self_session(user, page_version, {"likes-people": "4"})
+    headers = api_key_header(user)
+    url = f"/api/v1/sessions/{session.pk}/responses/"
+
+    for answers in ({"tidy": 2}, {"hosts": False}, {"hobbies": ["read"]}, {"tidy": None}, {"hosts": True}):
+        response = api_client.put(url, {"answers": answers}, format="json", **headers)
+        assert response.status_code == 200, response.content
+        plan = selectors.session_plan(selectors.session_for_user(user, session.pk))
+        read_back = selectors.session_progress(plan.version, selectors.session_answers(session, plan))
+        assert response.json()["answered"] == read_back.answered
+        assert response.json()["visible"] == read_back.visible
+        assert response.json()["required_missing"] == read_back.required_missing
 
 
 def test_a_closed_session_with_invalid_answers_is_still_a_closed_session(user, page_version):

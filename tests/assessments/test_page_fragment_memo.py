@@ -1,0 +1,98 @@
+"""`{% partialdef … memo %}`: a take page's question blocks rendered once per state, per process."""
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from assessments import services
+from assessments.templatetags import partials
+from tests.assessments.factories import self_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_memo():
+    partials.memo_clear()
+    yield
+    partials.memo_clear()
+
+
+_compiled: dict[str, Template] = {}
+
+
+def _render(source: str, **context) -> str:
+    """Render `source`, compiled once (as the cached template loader keeps a page's template)."""
+    if source not in _compiled:
+        _compiled[source] = Template("{% load partials %}" + source)
+    return _compiled[source].render(Context(context))
+
+
+def test_the_same_state_is_rendered_once_and_a_changed_one_again():
+    source = (
+        "{% partialdef row memo inline %}<b>{{ item.key }}</b>{% if on %} on{% endif %}{% endpartialdef %}"
+    )
+    item = partials_test_value("a")
+
+    assert _render(source, item=item, on=True) == "<b>a</b> on"
+    assert len(partials._memo) == 1
+    assert _render(source, item=item, on=True) == "<b>a</b> on"
+    assert len(partials._memo) == 1
+    assert _render(source, item=item, on=False) == "<b>a</b>"
+    assert _render(source, item=partials_test_value("b"), on=False) == "<b>b</b>"
+    assert len(partials._memo) == 3
+
+
+def test_the_active_language_is_part_of_the_key():
+    source = "{% partialdef row memo inline %}{{ word }}{% endpartialdef %}"
+    with translation.override("en"):
+        _render(source, word="x")
+    with translation.override("de"):
+        _render(source, word="x")
+    assert len(partials._memo) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{% csrf_token %}", "{% url 'dashboard' %}", "{% now 'Y' %}", "{% include name %}"],
+)
+def test_a_fragment_with_a_tag_it_cannot_see_through_is_never_remembered(body):
+    source = "{% partialdef row memo inline %}" + body + "{% endpartialdef %}"
+    Template("{% load partials %}" + source)  # parses
+    node = Template("{% load partials %}" + source).nodelist[-1]
+    assert node.roots is None
+
+
+def test_a_value_that_cannot_be_hashed_is_rendered_every_time():
+    source = "{% partialdef row memo inline %}{% for x in xs %}{{ x }}{% endfor %}{% endpartialdef %}"
+    assert _render(source, xs=[1, 2]) == "12"
+    assert _render(source, xs=[3]) == "3"
+    assert not partials._memo
+
+
+def test_the_take_page_shows_the_current_answer_after_it_changed(user, user_client, page_version):
+    session = self_session(user, page_version, {"tidy": 3})
+    url = f"/assessments/{session.pk}/q/2/"
+    first = user_client.get(url).content.decode()
+    assert 'name="a-tidy" value="3" checked' in first
+    remembered = len(partials._memo)
+    assert remembered  # the page's question blocks
+    again = user_client.get(url).content.decode()
+    assert len(partials._memo) == remembered
+    assert again.split('id="questions"')[1] == first.split('id="questions"')[1]
+
+    services.responses_save(session=session, answers={"tidy": 7})
+    changed = user_client.get(url).content.decode()
+
+    assert 'name="a-tidy" value="7" checked' in changed
+    assert 'name="a-tidy" value="3" checked' not in changed
+
+
+def partials_test_value(key: str):
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Item:
+        key: str
+
+    return Item(key)
