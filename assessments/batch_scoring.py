@@ -332,7 +332,9 @@ scored AS MATERIALIZED (
            CASE WHEN s.item_count > 0 THEN s.raw / s.item_count END AS item_mean,
            CASE WHEN s.item_count > 0 AND %(minmax)s AND s.high > s.low
                 THEN least(100.0::float8, greatest(0.0::float8, (s.raw - s.low) / (s.high - s.low) * 100.0::float8))
-           END AS normalized
+           END AS normalized,
+           CASE WHEN s.item_count > 0 AND %(minmax)s AND s.high > s.low THEN s.low END AS scale_min,
+           CASE WHEN s.item_count > 0 AND %(minmax)s AND s.high > s.low THEN s.high END AS scale_max
     FROM runs r CROSS JOIN dimension d
     LEFT JOIN sums s ON s.run_id = r.run_id AND s.dimension_id = d.dimension_id
 ),
@@ -403,7 +405,8 @@ dimension_json AS (
     SELECT run_id, jsonb_agg(jsonb_build_object(
         'dimension', slug, 'raw', {_fmt("raw")}, 'normalized', {_fmt("normalized")},
         'item_mean', {_fmt("item_mean")}, 'band', band, 'band_label', band_label, 'narrative', narrative,
-        'item_count', item_count, 'facets', facets
+        'item_count', item_count, 'facets', facets,
+        'scale_min', {_fmt("scale_min")}, 'scale_max', {_fmt("scale_max")}, 'relative', NULL
     ) ORDER BY dim_pos) AS j
     FROM banded GROUP BY run_id
 ),

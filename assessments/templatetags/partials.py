@@ -34,6 +34,7 @@ from django.template.base import FilterExpression, TextNode, Variable, VariableN
 from django.template.context import make_context
 from django.template.defaulttags import TemplateLiteral
 from django.template.loader import get_template
+from django.templatetags import i18n
 from django.utils import translation
 
 register = template.Library()
@@ -80,6 +81,11 @@ def _variable_paths(nodelist: template.NodeList, local: frozenset[str] = frozens
     """The variable paths a fragment reads from its context (loop variables excluded)."""
     paths: set[tuple[str, ...]] = set()
     for node in nodelist:
+        if isinstance(node, i18n.TranslateNode):
+            # A literal `{% translate "…" %}` depends only on the active language (in the key).
+            if node.asvar or node.message_context or getattr(node.filter_expression.var, "lookups", None):
+                raise _NotMemoisable("translate of a variable")
+            continue
         if not isinstance(node, _PLAIN_NODES):
             raise _NotMemoisable(type(node).__name__)
         if isinstance(node, VariableNode):
