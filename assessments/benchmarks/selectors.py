@@ -127,6 +127,19 @@ def scores_by_dimension(run_ids: list) -> dict[str, list[float]]:
     return dict(values)
 
 
+def score_rows_by_dimension(run_ids: list) -> dict[str, list[tuple[float, float | None, float | None]]]:
+    """Per dimension, (raw, normalised, item mean) of every run: what a batch needs for its bands
+    and its 0–1 positions as well as its raw statistics."""
+    rows: dict[str, list[tuple[float, float | None, float | None]]] = defaultdict(list)
+    for slug, raw, normalized, item_mean in (
+        TraitScore.objects.filter(run_id__in=run_ids)
+        .order_by("dimension__sort_order", "dimension__slug", "run_id")
+        .values_list("dimension__slug", "raw_score", "normalized_score", "item_mean")
+    ):
+        rows[slug].append((raw, normalized, item_mean))
+    return dict(rows)
+
+
 def agent_sessions(agent: SubjectProfile, version: QuestionnaireVersion) -> QuerySet[AssessmentSession]:
     return AssessmentSession.objects.filter(
         subject=agent,
@@ -136,9 +149,10 @@ def agent_sessions(agent: SubjectProfile, version: QuestionnaireVersion) -> Quer
     )
 
 
-def agent_values(agent: SubjectProfile, version: QuestionnaireVersion) -> tuple[dict[str, list[float]], int]:
+def agent_values(agent: SubjectProfile, version: QuestionnaireVersion) -> tuple[dict[str, list], int]:
+    """Per dimension, (raw, normalised, item mean) of each scored run; and the number of runs."""
     run_ids = latest_done_runs(agent_sessions(agent, version))
-    return scores_by_dimension(run_ids), len(run_ids)
+    return score_rows_by_dimension(run_ids), len(run_ids)
 
 
 def agent_invalid_rates(agent: SubjectProfile, version: QuestionnaireVersion) -> dict[str, float]:
@@ -182,3 +196,40 @@ def subject_means(subject: SubjectProfile, version: QuestionnaireVersion) -> dic
     )
     values = scores_by_dimension(latest_done_runs(sessions))
     return {slug: sum(scores) / len(scores) for slug, scores in values.items() if scores}
+
+
+def token_totals(agent_ids: list, version: QuestionnaireVersion) -> dict:
+    """{agent id: (prompt tokens, completion tokens)} over its benchmarks of the version (one query)."""
+    rows = (
+        BenchmarkExchange.objects.filter(
+            run__benchmark__agent_id__in=agent_ids, run__benchmark__questionnaire_version=version
+        )
+        .values("run__benchmark__agent_id")
+        .annotate(prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"))
+    )
+    return {row["run__benchmark__agent_id"]: (row["prompt"] or 0, row["completion"] or 0) for row in rows}
+
+
+def dimension_rows(version: QuestionnaireVersion) -> list[tuple[str, str, bool, float | None, float | None]]:
+    """(slug, name, is facet, range low, range high) of the version's dimensions, each domain
+    followed by its facets (the order of the result pages)."""
+    from assessments import scoring
+    from assessments import selectors as assessment_selectors
+    from questionnaires.models import TraitDimension
+
+    model = assessment_selectors.scoring_plan(version).instrument.model
+    ranges = {
+        slug: (low, high)
+        for slug, low, high in TraitDimension.objects.filter(
+            analysis_model_id=version.analysis_model_id
+        ).values_list("slug", "range_min", "range_max")
+    }
+    return [
+        (
+            dimension.slug,
+            dimension.name,
+            dimension.parent is not None,
+            *ranges.get(dimension.slug, (None, None)),
+        )
+        for dimension in scoring.ordered_dimensions(model)
+    ]

@@ -570,24 +570,88 @@ def on_run_scored(sender, *, run, subject_id, **kwargs) -> None:  # noqa: ARG001
 
 @transaction.atomic
 def batch_refresh(*, subject_id, version_id: int) -> AssessmentBatch:
-    """Recompute the subject's batch for the version from its scored sessions (idempotent)."""
+    """Recompute the subject's batch for the version from its scored sessions (idempotent).
+
+    Per dimension: the raw statistics (`stats.describe`), the band of the mean (on the scale the
+    questionnaire bands: raw, normalised or item mean), the mean on the 0–1 scale (for fidelity),
+    the invalid rate (agents) and the sorted raw values (for percentiles and tests against a
+    cohort; they never leave the server).
+    """
     from assessments.benchmarks import cohorts, selectors
 
     subject = SubjectProfile.objects.get(pk=subject_id)
     version = QuestionnaireVersion.objects.get(pk=version_id)
     if subject.subject_type == SubjectProfile.SubjectType.COHORT:
-        values, sessions = cohorts.cohort_values(subject, version)
+        rows, sessions = cohorts.cohort_values(subject, version)
         invalid = {}
     else:
-        values, sessions = selectors.agent_values(subject, version)
+        rows, sessions = selectors.agent_values(subject, version)
         invalid = selectors.agent_invalid_rates(subject, version)
-    data = {
-        slug: {**stats.describe(scores), "invalid_rate": invalid.get(slug)} for slug, scores in values.items()
-    }
-    if subject.subject_type == SubjectProfile.SubjectType.COHORT:
-        for slug, scores in values.items():
-            data[slug]["values"] = sorted(scores)
+    scale = DimensionScale.for_version(version)
+    data = {}
+    for slug, entries in rows.items():
+        raws = [raw for raw, _normalized, _item_mean in entries]
+        band = scale.band_of_mean(slug, entries)
+        data[slug] = {
+            **stats.describe(raws),
+            "invalid_rate": invalid.get(slug),
+            "band": band.key if band else "",
+            "band_label": band.label if band else "",
+            "unit_mean": scale.unit_mean(slug, entries),
+            "values": sorted(raws),
+        }
     batch, _created = AssessmentBatch.objects.update_or_create(
         subject=subject, questionnaire_version=version, defaults={"stats": data, "session_count": sessions}
     )
     return batch
+
+
+class DimensionScale:
+    """How a version's dimensions are banded and placed on 0–1 (from the cached scoring plan and
+    the dimensions' range hints: one small query)."""
+
+    def __init__(self, *, config: dict, dimensions: dict, ranges: dict[str, tuple]):
+        self.band_basis = config.get("band_basis", "raw")
+        self.minmax = (config.get("normalization") or {}).get("method") == "minmax"
+        self.dimensions = dimensions
+        self.ranges = ranges
+
+    @classmethod
+    def for_version(cls, version: QuestionnaireVersion) -> DimensionScale:
+        from questionnaires.models import TraitDimension
+
+        model = assessment_selectors.scoring_plan(version).instrument.model
+        ranges = {
+            slug: (low, high)
+            for slug, low, high in TraitDimension.objects.filter(
+                analysis_model_id=version.analysis_model_id
+            ).values_list("slug", "range_min", "range_max")
+        }
+        return cls(
+            config=dict(model.config),
+            dimensions={dimension.slug: dimension for dimension in model.dimensions},
+            ranges=ranges,
+        )
+
+    def band_of_mean(self, slug: str, entries: list[tuple]) -> scoring.Threshold | None:
+        index = {"raw": 0, "normalized": 1, "item_mean": 2}.get(self.band_basis, 0)
+        basis = [entry[index] for entry in entries]
+        dimension = self.dimensions.get(slug)
+        if dimension is None or not basis or any(value is None for value in basis):
+            return None
+        return scoring.band_for(sum(basis) / len(basis), dimension.thresholds)
+
+    def unit(self, slug: str, raw: float | None, normalized: float | None) -> float | None:
+        """A score on 0–1: the min–max normalised score, else the raw score within the range hint."""
+        if self.minmax and normalized is not None:
+            return max(0.0, min(1.0, normalized / 100))
+        low, high = self.ranges.get(slug, (None, None))
+        if raw is not None and low is not None and high is not None and high > low:
+            return max(0.0, min(1.0, (raw - low) / (high - low)))
+        return None
+
+    def unit_mean(self, slug: str, entries: list[tuple]) -> float | None:
+        units = [self.unit(slug, raw, normalized) for raw, normalized, _item_mean in entries]
+        if not units or any(value is None for value in units):
+            return None
+        return sum(units) / len(units)

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assessments.benchmarks import selectors, services
+from assessments.benchmarks import comparison, selectors, services
 from assessments.models import AssessmentBatch, Benchmark, SubjectProfile
 from questionnaires import selectors as questionnaire_selectors
 
@@ -77,29 +77,6 @@ def benchmark_cancel(request: HttpRequest, benchmark_id: UUID) -> HttpResponse:
     return redirect("assessments:benchmark_detail", benchmark.pk)
 
 
-def _comparison_rows(batches: list[AssessmentBatch]) -> list[dict]:
-    rows = []
-    for batch in batches:
-        for slug, entry in batch.stats.items():
-            ci = entry.get("ci95") or [None, None]
-            rows.append(
-                {
-                    "subject": batch.subject.display_name,
-                    "subject_type": batch.subject.subject_type,
-                    "dimension": slug,
-                    "n": entry.get("n"),
-                    "mean": entry.get("mean"),
-                    "sd": entry.get("sd"),
-                    "median": entry.get("median"),
-                    "ci_low": ci[0],
-                    "ci_high": ci[1],
-                    "invalid_rate": entry.get("invalid_rate"),
-                }
-            )
-    rows.sort(key=lambda row: (row["dimension"], row["subject_type"], row["subject"]))
-    return rows
-
-
 @login_required
 def compare(request: HttpRequest) -> HttpResponse:
     """`?subject=<id>` (repeatable: my agents and cohorts) on `?questionnaire=<slug>[&version=N]`."""
@@ -130,36 +107,60 @@ def compare(request: HttpRequest) -> HttpResponse:
     subjects = list(mine.filter(pk__in=ids)) if ids else list(mine)
     if ids and len(subjects) != len(set(ids)):
         raise Http404("There is no such subject.")
-    batches = []
+    reference_id = _reference_id(request, subjects)
+    if isinstance(reference_id, HttpResponse):
+        return reference_id
+    result = None
     if version is not None:
         for subject in subjects:
             if subject.subject_type == "cohort":
-                batches.append(services.batch_refresh(subject_id=subject.pk, version_id=version.pk))
+                services.batch_refresh(subject_id=subject.pk, version_id=version.pk)
         batches = list(
-            AssessmentBatch.objects.filter(
-                subject__in=subjects, questionnaire_version=version
-            ).select_related("subject")
+            AssessmentBatch.objects.filter(subject__in=subjects, questionnaire_version=version)
+            .select_related("subject")
+            .order_by("subject__subject_type", "subject__display_name", "subject_id")
         )
-    rows = _comparison_rows(batches)
+        reference = next((batch for batch in batches if batch.subject_id == reference_id), None)
+        agent_ids = [subject.pk for subject in subjects if subject.subject_type == "agent"]
+        result = comparison.build(
+            batches=batches,
+            dimensions=selectors.dimension_rows(version),
+            reference=reference,
+            tokens=selectors.token_totals(agent_ids, version),
+        )
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="comparison-{slug}.csv"'
         writer = csv.writer(response)
-        fields = [
-            "subject",
-            "subject_type",
-            "dimension",
-            "n",
-            "mean",
-            "sd",
-            "median",
-            "ci_low",
-            "ci_high",
-            "invalid_rate",
-        ]
-        writer.writerow(fields)
-        for row in rows:
-            writer.writerow(["" if row[field] is None else row[field] for field in fields])
+        writer.writerow(comparison.CSV_COLUMNS)
+        for row in result.rows if result else []:
+            writer.writerow(row.csv_values())
         return response
-    context = {"rows": rows, "version": version, "subjects": subjects, "slug": slug, "errors": []}
+    context = {
+        "result": result,
+        "version": version,
+        "subjects": subjects,
+        "cohorts": [subject for subject in subjects if subject.subject_type == "cohort"],
+        "reference_id": reference_id,
+        "selected": set(ids),
+        "slug": slug,
+        "errors": [],
+    }
     return render(request, "assessments/benchmark_compare.html", context)
+
+
+def _reference_id(request: HttpRequest, subjects: list[SubjectProfile]):
+    """The cohort the others are tested against: `?reference=<id>` (one of the chosen cohorts),
+    else the first chosen cohort."""
+    cohorts_chosen = [subject for subject in subjects if subject.subject_type == "cohort"]
+    raw = request.GET.get("reference")
+    if not raw:
+        return cohorts_chosen[0].pk if cohorts_chosen else None
+    try:
+        wanted = UUID(raw)
+    except ValueError:
+        wanted = None
+    if wanted is None or wanted not in {cohort.pk for cohort in cohorts_chosen}:
+        context = {"errors": ["Choose the reference among the cohorts you compare."]}
+        return render(request, "assessments/benchmark_compare.html", context, status=400)
+    return wanted

@@ -100,7 +100,7 @@ def test_batch_statistics_equal_a_hand_computation():
     assert result["median"] == 4.0
     assert abs(result["sd"] - (((1.75**2) + 0.25**2 * 2 + 1.25**2) / 3) ** 0.5) < 1e-12
     low, high = result["ci95"]
-    assert abs((high - low) / 2 - 1.959964 * result["sd"] / 2) < 1e-5
+    assert abs((high - low) / 2 - 3.182446 * result["sd"] / 2) < 1e-5  # t(0.975, df=3)
     assert stats.describe([1.0])["sd"] is None
 
 
