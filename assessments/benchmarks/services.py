@@ -61,6 +61,15 @@ AGENT_FIELDS = (
     "price_per_1k_tokens",
 )
 
+# An agent that plays a persona carries these in its metadata (set by the fidelity service, never
+# by a request), so its runs can be compared with the persona's human per persona and mapper version.
+PERSONA_FIELDS = ("persona_id", "persona_subject_id", "mapper_config_id", "mapper_version")
+
+
+# A batch prompt asks this many items at most (longer ones confuse small models and exceed the
+# reply budget).
+MAX_ITEMS_PER_PROMPT = 10
+
 
 def max_runs() -> int:
     return int(getattr(settings, "BENCHMARK_MAX_RUNS", 100))
@@ -94,7 +103,7 @@ def agent_metadata_clean(raw: dict[str, Any], *, trusted: bool = True) -> dict[s
             "Never send an API key: put it in an environment variable of the server and give its "
             f"name as api_key_env (it must start with {API_KEY_ENV_PREFIX})."
         )
-    unknown = sorted(set(raw) - set(AGENT_FIELDS) - {"api_key"})
+    unknown = sorted(set(raw) - set(AGENT_FIELDS) - set(PERSONA_FIELDS) - {"api_key"})
     for key in unknown:
         errors[key] = f"Unknown field; the agent's settings are: {', '.join(AGENT_FIELDS)}."
     clean: dict[str, Any] = {}
@@ -150,6 +159,12 @@ def agent_metadata_clean(raw: dict[str, Any], *, trusted: bool = True) -> dict[s
         errors["system_prompt"] = "Give the system prompt as text of at most 20,000 characters."
     else:
         clean["system_prompt"] = system_prompt
+    if trusted:  # kept as they are when staff edit a persona's agent in the admin
+        clean.update({key: raw[key] for key in PERSONA_FIELDS if key in raw})
+    else:
+        for key in PERSONA_FIELDS:
+            if key in raw:
+                errors[key] = "Set only when a persona takes a questionnaire."
     if errors:
         raise BenchmarkError("Some of the agent's settings are invalid.", errors)
     return clean
@@ -163,6 +178,50 @@ def agent_create(*, owner, display_name: str, metadata: dict[str, Any]) -> Subje
         raise BenchmarkError("Name the agent.", {"display_name": "Give a name of 1–200 characters."})
     return SubjectProfile.objects.create(
         subject_type=SubjectProfile.SubjectType.AGENT, owner=owner, display_name=name, metadata=clean
+    )
+
+
+@transaction.atomic
+def persona_agent_get_or_create(
+    *, owner, persona, model_settings: dict[str, Any] | None = None
+) -> SubjectProfile:
+    """The agent (owned by `owner`) whose system prompt is the persona's `persona_prompt`.
+
+    One agent per persona version and model settings, so a regenerated persona is a new agent
+    and its fidelity is listed beside the older ones'. The caller checks that `owner` may see the
+    persona's prompt.
+    """
+    from personai import llm
+
+    if persona.status != "ready" or not (persona.persona_prompt or "").strip():
+        raise BenchmarkError(
+            "The persona is not ready.",
+            {"persona": "Only a ready persona with a prompt can take a questionnaire."},
+        )
+    raw = {key: value for key, value in (model_settings or {}).items() if value not in (None, "")}
+    raw.setdefault("model", llm.chat_model()[0] or "")
+    raw["system_prompt"] = persona.persona_prompt
+    clean = agent_metadata_clean(raw, trusted=owner.is_staff)
+    persona_meta = {
+        "persona_id": str(persona.pk),
+        "persona_subject_id": str(persona.subject_id),
+        "mapper_config_id": persona.mapper_config_id or "",
+        "mapper_version": persona.mapper_version,
+    }
+    existing = SubjectProfile.objects.filter(
+        owner=owner, subject_type=SubjectProfile.SubjectType.AGENT, metadata={**clean, **persona_meta}
+    ).first()
+    if existing is not None:
+        return existing
+    mapper = (
+        f"{persona.mapper_config_id} v{persona.mapper_version}" if persona.mapper_config_id else "no mapper"
+    )
+    name = f"Persona {persona.name or persona.subject.display_name} ({mapper}, {persona.created_at:%Y-%m-%d %H:%M})"
+    return SubjectProfile.objects.create(
+        subject_type=SubjectProfile.SubjectType.AGENT,
+        owner=owner,
+        display_name=name[:200],
+        metadata={**clean, **persona_meta},
     )
 
 
@@ -655,3 +714,31 @@ class DimensionScale:
         if not units or any(value is None for value in units):
             return None
         return sum(units) / len(units)
+
+
+def fidelity_start(
+    *,
+    owner,
+    persona,
+    version: QuestionnaireVersion,
+    runs: int,
+    concurrency: int = 1,
+    seed: int | None = None,
+    max_retries: int | None = None,
+    model_settings: dict[str, Any] | None = None,
+    queue: bool = True,
+) -> Benchmark:
+    """The persona takes `version` (the questionnaire its human took) `runs` times, as an agent
+    whose system prompt is its persona prompt. The caller checks that `owner` may see the prompt."""
+    with transaction.atomic():
+        agent = persona_agent_get_or_create(owner=owner, persona=persona, model_settings=model_settings)
+        return benchmark_start(
+            owner=owner,
+            agent=agent,
+            version=version,
+            runs=runs,
+            concurrency=concurrency,
+            seed=seed,
+            max_retries=max_retries,
+            queue=queue,
+        )

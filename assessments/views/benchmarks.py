@@ -7,12 +7,15 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assessments.benchmarks import comparison, selectors, services
+from assessments.benchmarks import comparison, fidelity, forms, selectors, services
 from assessments.models import AssessmentBatch, Benchmark, SubjectProfile
+from personas.selectors import personas as persona_selectors
+from personas.selectors import subjects as persona_subject_selectors
 from questionnaires import selectors as questionnaire_selectors
 
 
@@ -164,3 +167,83 @@ def _reference_id(request: HttpRequest, subjects: list[SubjectProfile]):
         context = {"errors": ["Choose the reference among the cohorts you compare."]}
         return render(request, "assessments/benchmark_compare.html", context, status=400)
     return wanted
+
+
+# --------------------------------------------------------------------------- persona fidelity
+
+
+def _human_for_page(request: HttpRequest, subject_id) -> SubjectProfile:
+    try:
+        subject = persona_subject_selectors.subject_for_user(request.user, subject_id)
+    except SubjectProfile.DoesNotExist:
+        raise Http404("There is no such person.") from None
+    if subject.subject_type != SubjectProfile.SubjectType.HUMAN:
+        raise Http404("Only a person's personas have a fidelity.")
+    return subject
+
+
+def _fidelity_context(request: HttpRequest, subject: SubjectProfile, form=None) -> dict:
+    versions = fidelity.versions_taken(subject)
+    raw_version = request.GET.get("version") or request.POST.get("version")
+    version = next((v for v in versions if str(v.pk) == str(raw_version)), versions[0] if versions else None)
+    personas = list(persona_selectors.personas_for_subject(subject).select_related("mapper")[:20])
+    result = None
+    if version is not None:
+        result = fidelity.fidelity(
+            owner=request.user,
+            subject=subject,
+            version=version,
+            persona_agent_id=request.GET.get("persona_agent"),
+        )
+    return {
+        "subject": subject,
+        "versions": versions,
+        "version": version,
+        "personas": personas,
+        "prompt_visible": {p.pk for p in personas if persona_selectors.can_see_prompt(request.user, p)},
+        "result": result,
+        "form": form or forms.FidelityStartForm(),
+    }
+
+
+@login_required
+def fidelity_detail(request: HttpRequest, subject_id: UUID) -> HttpResponse:
+    """A person's own scores, what others said (aggregate, min-n), and each persona version's mean."""
+    subject = _human_for_page(request, subject_id)
+    return render(request, "assessments/benchmark_fidelity.html", _fidelity_context(request, subject))
+
+
+@login_required
+@require_POST
+def fidelity_run(request: HttpRequest, subject_id: UUID) -> HttpResponse:
+    """Start a benchmark of one of the person's personas on the chosen questionnaire version."""
+    subject = _human_for_page(request, subject_id)
+    form = forms.FidelityStartForm(request.POST)
+    context = _fidelity_context(request, subject, form)
+    if not form.is_valid():
+        return render(request, "assessments/benchmark_fidelity.html", context, status=400)
+    try:
+        persona = persona_selectors.persona_for_user(request.user, form.cleaned_data["persona"])
+    except ObjectDoesNotExist:
+        raise Http404("There is no such persona.") from None
+    if persona.subject_id != subject.pk or not persona_selectors.can_see_prompt(request.user, persona):
+        raise Http404("There is no such persona.")
+    if context["version"] is None:
+        form.add_error(None, "The person has no scored questionnaire for the persona to take.")
+        return render(request, "assessments/benchmark_fidelity.html", context, status=400)
+    try:
+        benchmark = services.fidelity_start(
+            owner=request.user,
+            persona=persona,
+            version=context["version"],
+            runs=form.cleaned_data["runs"],
+            concurrency=form.cleaned_data["concurrency"],
+            seed=form.cleaned_data["seed"],
+        )
+    except services.BenchmarkError as exc:
+        form.add_service_errors(exc)
+        return render(request, "assessments/benchmark_fidelity.html", context, status=400)
+    messages.success(
+        request, "The persona is taking the questionnaire; its fidelity appears when the runs are scored."
+    )
+    return redirect("assessments:benchmark_detail", benchmark.pk)
