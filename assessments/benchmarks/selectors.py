@@ -233,3 +233,21 @@ def dimension_rows(version: QuestionnaireVersion) -> list[tuple[str, str, bool, 
         )
         for dimension in scoring.ordered_dimensions(model)
     ]
+
+
+def versions_to_benchmark() -> QuerySet[QuestionnaireVersion]:
+    """Published versions of active questionnaires (what a benchmark may be started on)."""
+    return (
+        QuestionnaireVersion.objects.filter(published_at__isnull=False, questionnaire__status="active")
+        .select_related("questionnaire")
+        .order_by("questionnaire__slug", "-version")
+    )
+
+
+def version_by_id(version_id: int) -> QuestionnaireVersion | None:
+    """Any version, drafts too: the service says why a draft cannot be benchmarked."""
+    return QuestionnaireVersion.objects.select_related("questionnaire").filter(pk=version_id).first()
+
+
+def own_human_subject(user) -> SubjectProfile | None:
+    return SubjectProfile.objects.filter(user=user, subject_type=SubjectProfile.SubjectType.HUMAN).first()

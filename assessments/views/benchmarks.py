@@ -39,6 +39,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
         "agents": list(selectors.agents_for_user(request.user)),
         "cohorts": list(selectors.cohorts_for_user(request.user)),
         "benchmarks": list(selectors.benchmarks_for_user(request.user)[:50]),
+        "own_subject": selectors.own_human_subject(request.user),
     }
     return render(request, "assessments/benchmark_agents.html", context)
 
@@ -52,6 +53,41 @@ def agent_detail(request: HttpRequest, agent_id: UUID) -> HttpResponse:
         "benchmarks": list(selectors.benchmarks_for_user(request.user).filter(agent=agent)[:50]),
     }
     return render(request, "assessments/benchmark_agent.html", context)
+
+
+@login_required
+def benchmark_new(request: HttpRequest) -> HttpResponse:
+    """The start form: agent, published questionnaire version, N, concurrency, seed, batch size."""
+    agents = list(selectors.agents_for_user(request.user))
+    versions = list(selectors.versions_to_benchmark())
+    if request.method != "POST":
+        initial = {"agent": request.GET.get("agent", "")}
+        form = forms.BenchmarkStartForm(agents=agents, versions=versions, initial=initial)
+        return render(request, "assessments/benchmark_new.html", {"form": form, "agents": agents})
+    form = forms.BenchmarkStartForm(request.POST, agents=agents, versions=versions)
+    if form.is_valid():
+        data = form.cleaned_data
+        agent = next(agent for agent in agents if str(agent.pk) == data["agent"])
+        version = selectors.version_by_id(data["version"])
+        if version is None:
+            form.add_error("version", "There is no such questionnaire version.")
+        else:
+            try:
+                benchmark = services.benchmark_start(
+                    owner=request.user,
+                    agent=agent,
+                    version=version,
+                    runs=data["runs"],
+                    concurrency=data["concurrency"],
+                    seed=data["seed"],
+                    items_per_prompt=data["items_per_prompt"],
+                )
+            except services.BenchmarkError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, "The benchmark has started.")
+                return redirect("assessments:benchmark_detail", benchmark.pk)
+    return render(request, "assessments/benchmark_new.html", {"form": form, "agents": agents}, status=400)
 
 
 @login_required

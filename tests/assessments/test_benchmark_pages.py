@@ -10,7 +10,13 @@ from scipy import stats as scipy_stats
 
 from assessments.benchmarks import cohorts, comparison, services
 from assessments.models import AssessmentBatch, Benchmark, SubjectProfile
-from tests.assessments.factories import VALID_ANSWERS, import_api_instrument, scored_session
+from questionnaires.importing.writing import import_document
+from tests.assessments.factories import (
+    VALID_ANSWERS,
+    api_instrument_document,
+    import_api_instrument,
+    scored_session,
+)
 from tests.assessments.test_benchmark_runs import drain
 from tests.factories import UserFactory
 
@@ -124,3 +130,78 @@ def test_the_admin_validates_agent_settings(client):
     assert "Never send an API key" in response.content.decode()
     assert not SubjectProfile.objects.filter(display_name="leaky").exists()
     assert client.get("/admin/assessments/benchmark/").status_code == 200
+
+
+def test_the_start_form_starts_a_benchmark(client, user):
+    version = import_api_instrument()
+    agent = services.agent_create(owner=user, display_name="Form agent", metadata={"model": "m"})
+    client.force_login(user)
+    page = client.get(f"/benchmarks/new/?agent={agent.pk}")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Form agent" in body and str(version) in body
+    response = client.post(
+        "/benchmarks/new/",
+        {
+            "agent": agent.pk,
+            "version": version.pk,
+            "runs": 3,
+            "concurrency": 2,
+            "seed": 5,
+            "items_per_prompt": 4,
+        },
+    )
+    benchmark = Benchmark.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/benchmarks/{benchmark.pk}/"
+    assert (benchmark.runs_requested, benchmark.concurrency, benchmark.seed, benchmark.items_per_prompt) == (
+        3,
+        2,
+        5,
+        4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"runs": 101}, "Give a number of runs from 1 to 100."),
+        ({"concurrency": 5}, "Give a concurrency from 1 to 4."),
+        ({"items_per_prompt": 11}, "Ensure this value is less than or equal to 10."),
+        ({"runs": "many"}, "Enter a whole number."),
+    ],
+)
+def test_the_start_form_shows_caps_as_field_errors(client, user, change, message):
+    version = import_api_instrument()
+    agent = services.agent_create(owner=user, display_name="a", metadata={"model": "m"})
+    client.force_login(user)
+    data = {
+        "agent": agent.pk,
+        "version": version.pk,
+        "runs": 2,
+        "concurrency": 1,
+        "items_per_prompt": 1,
+        **change,
+    }
+    response = client.post("/benchmarks/new/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Benchmark.objects.exists()
+
+
+def test_the_start_form_refuses_a_draft_version_and_other_peoples_agents(client, user, other_user):
+    import_api_instrument()
+    draft = import_document(api_instrument_document(slug="draft-check"), publish=False).version
+    assert not draft.is_published
+    agent = services.agent_create(owner=user, display_name="a", metadata={"model": "m"})
+    client.force_login(user)
+    data = {"agent": agent.pk, "version": draft.pk, "runs": 1, "concurrency": 1, "items_per_prompt": 1}
+    response = client.post("/benchmarks/new/", data)
+    assert response.status_code == 400
+    assert "is not published" in response.content.decode()
+    theirs = services.agent_create(owner=other_user, display_name="theirs", metadata={"model": "m"})
+    response = client.post("/benchmarks/new/", {**data, "agent": theirs.pk, "version": draft.pk - 1})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Benchmark.objects.exists()
+    client.logout()
+    assert client.get("/benchmarks/new/").status_code == 302

@@ -40,7 +40,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--api-key-env", default="", help="Environment variable holding the key.")
         parser.add_argument("--temperature", type=float)
-        parser.add_argument("--max-tokens", type=int, default=16)
+        parser.add_argument(
+            "--max-tokens",
+            type=int,
+            help="Reply budget (default: 16 per item asked, 32 with --structured-output object).",
+        )
+        parser.add_argument(
+            "--structured-output",
+            choices=["object", "value"],
+            help='Constrain replies with a JSON schema: "object" ({"answer": n}, OpenAI) or "value" (the bare '
+            "number; llama.cpp, vLLM, Ollama — the embedded model).",
+        )
+        parser.add_argument(
+            "--items-per-prompt", type=int, default=1, help="Ask a numbered batch of items at once."
+        )
         parser.add_argument("--seed", type=int)
         parser.add_argument("--concurrency", type=int, default=1)
         parser.add_argument("--retries", type=int)
@@ -73,7 +86,10 @@ class Command(BaseCommand):
                 "base_url": options["base_url"],
                 "api_key_env": options["api_key_env"],
                 "temperature": options["temperature"],
-                "max_tokens": options["max_tokens"],
+                "max_tokens": options["max_tokens"]
+                or (32 if options["structured_output"] == "object" else 16)
+                * max(1, options["items_per_prompt"]),
+                "structured_output": options["structured_output"],
             }.items()
             if value not in (None, "")
         }
@@ -88,6 +104,7 @@ class Command(BaseCommand):
                     concurrency=options["concurrency"],
                     seed=options["seed"],
                     max_retries=options["retries"],
+                    items_per_prompt=options["items_per_prompt"],
                     model_settings={**metadata, "model": options["model"] or metadata["model"]},
                     queue=options["run_async"],
                 )
@@ -106,6 +123,7 @@ class Command(BaseCommand):
                     concurrency=options["concurrency"],
                     seed=options["seed"],
                     max_retries=options["retries"],
+                    items_per_prompt=options["items_per_prompt"],
                     queue=options["run_async"],
                 )
         except services.BenchmarkError as exc:
