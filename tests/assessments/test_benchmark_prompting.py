@@ -111,7 +111,7 @@ def test_percentile_rank_counts_ties_half():
     assert stats.percentile_rank([], 1.0) is None
 
 
-LIKERT = tuple(
+FIVE_OPTIONS = tuple(
     prompting.PromptOption(key=str(n), label=label)
     for n, label in enumerate(
         ["Very Inaccurate", "Moderately Inaccurate", "Neither", "Moderately Accurate", "Very Accurate"],
@@ -122,8 +122,8 @@ LIKERT = tuple(
 
 def _batch():
     return [
-        prompting.PromptItem(key="a", type="single_choice", text="I worry.", options=LIKERT),
-        prompting.PromptItem(key="b", type="single_choice", text="I lead.", options=LIKERT),
+        prompting.PromptItem(key="a", type="single_choice", text="I worry.", options=FIVE_OPTIONS),
+        prompting.PromptItem(key="b", type="single_choice", text="I lead.", options=FIVE_OPTIONS),
         prompting.PromptItem(key="c", type="scalar", text="How calm?", minimum=0, maximum=10),
     ]
 
