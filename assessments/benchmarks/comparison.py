@@ -224,9 +224,19 @@ def _chart(rows: list[Row], dimensions: list, markers: dict) -> Chart | None:
             )
             mark_y += 14
         chart_rows.append(
-            ChartRow(name=name, is_facet=is_facet, y=y, scale_text=f"{low:g}–{high:g}", marks=tuple(marks))
+            ChartRow(
+                name=name,
+                is_facet=is_facet,
+                y=y,
+                scale_text=f"{_short(low)}–{_short(high)}",
+                marks=tuple(marks),
+            )
         )
         y = mark_y + 10
     if not chart_rows:
         return None
     return Chart(rows=tuple(chart_rows), height=y + 20)
+
+
+def _short(number: float) -> str:
+    return f"{number:.2f}".rstrip("0").rstrip(".")
