@@ -105,7 +105,7 @@ class Command(BaseCommand):
                     seed=options["seed"],
                     max_retries=options["retries"],
                     items_per_prompt=options["items_per_prompt"],
-                    model_settings={**metadata, "model": options["model"] or metadata["model"]},
+                    model_settings=metadata,
                     queue=options["run_async"],
                 )
             else:
