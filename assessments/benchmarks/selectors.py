@@ -156,14 +156,19 @@ def agent_values(agent: SubjectProfile, version: QuestionnaireVersion) -> tuple[
 
 
 def agent_invalid_rates(agent: SubjectProfile, version: QuestionnaireVersion) -> dict[str, float]:
-    """Per dimension: invalid item outcomes / settled outcomes of items mapped to it."""
+    """Per dimension: invalid item outcomes / settled outcomes of items mapped to it or to one of
+    its facets."""
     from assessments import selectors as assessment_selectors
 
     plan = assessment_selectors.scoring_plan(version.pk)
+    parent_of = {dimension.slug: dimension.parent for dimension in plan.instrument.model.dimensions}
     dimensions_of: dict[str, set[str]] = defaultdict(set)
     for item in plan.instrument.items:
         for mapping in item.mappings:
-            dimensions_of[item.key].add(mapping.dimension)
+            slug = mapping.dimension
+            while slug and slug not in dimensions_of[item.key]:  # a domain counts its facets' items
+                dimensions_of[item.key].add(slug)
+                slug = parent_of.get(slug)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for key, valid in BenchmarkItemOutcome.objects.filter(
         run__benchmark__agent=agent, run__benchmark__questionnaire_version=version

@@ -118,6 +118,8 @@ def test_garbage_replies_are_retried_then_recorded_invalid(user, fake_llm):
     assert run.session.status == AssessmentSession.Status.SCORED
     batch = AssessmentBatch.objects.get(subject=benchmark.agent)
     assert batch.stats["extraversion"]["invalid_rate"] == 1.0
+    # A domain counts the items of its facets too, so none is left without a rate.
+    assert {entry["invalid_rate"] for entry in batch.stats.values()} == {1.0}
 
 
 def test_cancel_stops_further_runs(user, fake_llm):

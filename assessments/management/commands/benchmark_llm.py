@@ -219,10 +219,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'dimension':<28} {'n':>3} {'mean':>8} {'sd':>7} {'median':>7} {'invalid':>8}  band"
         )
-        for slug, entry in batch.stats.items():
+        # Each domain followed by its facets, as on the result pages.
+        for slug, _name, is_facet, _low, _high in selectors.dimension_rows(benchmark.questionnaire_version):
+            entry = batch.stats.get(slug)
+            if entry is None:
+                continue
             invalid = entry.get("invalid_rate")
+            label = f"  {slug}" if is_facet else slug
             self.stdout.write(
-                f"{slug:<28} {entry['n']:>3} {_num(entry['mean']):>8} {_num(entry['sd']):>7} "
+                f"{label:<28} {entry['n']:>3} {_num(entry['mean']):>8} {_num(entry['sd']):>7} "
                 f"{_num(entry['median']):>7} {('' if invalid is None else f'{invalid:.0%}'):>8}  {entry.get('band_label', '')}"
             )
 
