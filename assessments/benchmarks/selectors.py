@@ -119,7 +119,7 @@ def latest_done_runs(sessions: QuerySet[AssessmentSession]) -> list:
 def scores_by_dimension(run_ids: list) -> dict[str, list[float]]:
     values: dict[str, list[float]] = defaultdict(list)
     for slug, raw in (
-        TraitScore.objects.filter(run_id__in=run_ids)
+        TraitScore.objects.filter(run_id__in=run_ids, item_count__gt=0)
         .order_by("dimension__sort_order", "dimension__slug", "run_id")
         .values_list("dimension__slug", "raw_score")
     ):
@@ -132,7 +132,8 @@ def score_rows_by_dimension(run_ids: list) -> dict[str, list[tuple[float, float 
     and its 0–1 positions as well as its raw statistics."""
     rows: dict[str, list[tuple[float, float | None, float | None]]] = defaultdict(list)
     for slug, raw, normalized, item_mean in (
-        TraitScore.objects.filter(run_id__in=run_ids)
+        # A dimension none of whose items was answered has a placeholder 0 and no score: left out.
+        TraitScore.objects.filter(run_id__in=run_ids, item_count__gt=0)
         .order_by("dimension__sort_order", "dimension__slug", "run_id")
         .values_list("dimension__slug", "raw_score", "normalized_score", "item_mean")
     ):

@@ -759,7 +759,8 @@ def batch_refresh(*, subject_id, version_id: int) -> AssessmentBatch:
         invalid = selectors.agent_invalid_rates(subject, version)
     scale = DimensionScale.for_version(version)
     data = {}
-    for slug, entries in rows.items():
+    for slug in dict.fromkeys([*rows, *invalid]):  # a dimension never answered validly keeps its rate
+        entries = rows.get(slug, [])
         raws = [raw for raw, _normalized, _item_mean in entries]
         band = scale.band_of_mean(slug, entries)
         data[slug] = {

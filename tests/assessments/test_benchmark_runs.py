@@ -120,6 +120,8 @@ def test_garbage_replies_are_retried_then_recorded_invalid(user, fake_llm):
     assert batch.stats["extraversion"]["invalid_rate"] == 1.0
     # A domain counts the items of its facets too, so none is left without a rate.
     assert {entry["invalid_rate"] for entry in batch.stats.values()} == {1.0}
+    # No answer, no score: the scorer's placeholder 0 is not averaged in.
+    assert batch.stats["extraversion"]["n"] == 0 and batch.stats["extraversion"]["mean"] is None
 
 
 def test_cancel_stops_further_runs(user, fake_llm):
