@@ -507,6 +507,9 @@ class Benchmark(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     items_per_run = models.PositiveIntegerField(default=0)
+    items_per_prompt = models.PositiveIntegerField(
+        default=1, help_text="Items asked in one prompt (1: one at a time; more: a numbered batch)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -517,6 +520,9 @@ class Benchmark(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(runs_requested__gte=1), name="benchmark_runs_positive"),
             models.CheckConstraint(condition=Q(concurrency__gte=1), name="benchmark_concurrency_positive"),
+            models.CheckConstraint(
+                condition=Q(items_per_prompt__gte=1), name="benchmark_items_per_prompt_positive"
+            ),
         ]
 
     def __str__(self) -> str:

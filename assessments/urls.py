@@ -29,6 +29,11 @@ urlpatterns = [
     path("agents/", benchmarks.agent_list, name="agents"),
     path("agents/<uuid:agent_id>/", benchmarks.agent_detail, name="agent_detail"),
     path("benchmarks/compare/", benchmarks.compare, name="benchmark_compare"),
+    path("benchmarks/new/", benchmarks.benchmark_new, name="benchmark_new"),
+    path("benchmarks/fidelity/<uuid:subject_id>/", benchmarks.fidelity_detail, name="benchmark_fidelity"),
+    path(
+        "benchmarks/fidelity/<uuid:subject_id>/run/", benchmarks.fidelity_run, name="benchmark_fidelity_run"
+    ),
     path("benchmarks/<uuid:benchmark_id>/", benchmarks.benchmark_detail, name="benchmark_detail"),
     path("benchmarks/<uuid:benchmark_id>/cancel/", benchmarks.benchmark_cancel, name="benchmark_cancel"),
     # Surveys about me (the owner's side).

@@ -296,18 +296,22 @@ def chat(
     base_url: str | None = None,
     api_key: str | None = None,
     seed: int | None = None,
+    response_format: dict | None = None,
 ) -> ChatResult:
     """One chat completion. ``messages`` are OpenAI-style ``{"role": ..., "content": ...}`` dicts.
 
     ``base_url`` (with ``api_key`` and ``model``) sends this one call to another OpenAI-compatible
     server than the configured one, with the same timeout, retries and errors (LLM benchmarks of
-    agents use it). ``seed`` is passed on for servers that support reproducible sampling.
+    agents use it). ``seed`` is passed on for servers that support reproducible sampling, and
+    ``response_format`` (e.g. a JSON schema) for servers with structured output.
     """
     endpoint = _chat_endpoint() if not base_url else _custom_endpoint(base_url, api_key, model)
     seconds = _timeout(timeout)
     params = _chat_params(messages, model or endpoint.model, temperature, max_tokens)
     if seed is not None:
         params["seed"] = seed
+    if response_format is not None:
+        params["response_format"] = response_format
     client = _client(endpoint)
     response = _with_retries(
         endpoint, seconds, lambda: client.chat.completions.create(**params, timeout=seconds)

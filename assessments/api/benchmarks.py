@@ -46,6 +46,13 @@ class AgentCreateSerializer(serializers.Serializer):
     seed = StrictIntegerField(required=False, allow_null=True)
     system_prompt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     price_per_1k_tokens = StrictFloatField(required=False, allow_null=True)
+    structured_output = serializers.ChoiceField(
+        choices=["", "object", "value"],
+        required=False,
+        allow_blank=True,
+        help_text='Constrain replies with a JSON schema: "object" ({"answer": …}; OpenAI), "value" (the bare '
+        "answer; llama.cpp, vLLM, Ollama), empty for plain text.",
+    )
 
 
 class BenchmarkCreateSerializer(serializers.Serializer):
@@ -56,6 +63,13 @@ class BenchmarkCreateSerializer(serializers.Serializer):
     concurrency = serializers.IntegerField(required=False, default=1, min_value=1, max_value=1_000)
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**62 - 1)
     max_retries = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=5)
+    items_per_prompt = serializers.IntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=1_000,
+        help_text="Items asked in one prompt (capped).",
+    )
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -87,6 +101,7 @@ class BenchmarkSerializer(serializers.Serializer):
     runs_requested = serializers.IntegerField()
     concurrency = serializers.IntegerField()
     max_retries = serializers.IntegerField()
+    items_per_prompt = serializers.IntegerField()
     seed = serializers.IntegerField()
     status = serializers.CharField()
     error = serializers.CharField()
@@ -274,6 +289,7 @@ class BenchmarkListCreateApi(APIView):
                 concurrency=data["concurrency"],
                 seed=data.get("seed"),
                 max_retries=data.get("max_retries"),
+                items_per_prompt=data["items_per_prompt"],
             )
         except services.BenchmarkError as exc:
             raise _bad(exc) from None

@@ -94,10 +94,9 @@ def cohort_threshold(cohort: SubjectProfile) -> int:
     return max(MIN_RESPONSES_FLOOR, min_n or 0)
 
 
-def cohort_values(
-    cohort: SubjectProfile, version: QuestionnaireVersion
-) -> tuple[dict[str, list[float]], int]:
+def cohort_values(cohort: SubjectProfile, version: QuestionnaireVersion) -> tuple[dict[str, list], int]:
+    """Per dimension, (raw, normalised, item mean) of each member; none below the threshold."""
     run_ids = selectors.latest_done_runs(cohort_sessions(cohort, version))
     if len(run_ids) < cohort_threshold(cohort):
         return {}, len(run_ids)  # too few people: an average would give them away
-    return selectors.scores_by_dimension(run_ids), len(run_ids)
+    return selectors.score_rows_by_dimension(run_ids), len(run_ids)

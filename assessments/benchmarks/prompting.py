@@ -117,6 +117,156 @@ def build_messages(item: PromptItem, *, system_prompt: str = "", instructions: s
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
 
 
+def build_batch_messages(
+    items: list[PromptItem], *, system_prompt: str = "", instructions: str = ""
+) -> list[dict]:
+    """One prompt asking several items, numbered; the reply is one line per statement."""
+    system = (
+        f"{system_prompt.strip()}\n\n{SYSTEM_INSTRUCTIONS}" if system_prompt.strip() else SYSTEM_INSTRUCTIONS
+    )
+    lines: list[str] = []
+    if instructions.strip():
+        lines += [instructions.strip(), ""]
+    lines.append(f"Answer each of these {len(items)} statements.")
+    for index, item in enumerate(items, start=1):
+        lines += ["", f"Statement {index}: {item.text.strip()}"]
+        if item.type in {"single_choice", "boolean", "multi_choice"}:
+            lines += [f"   {number}. {option.label}" for number, option in enumerate(_options(item), start=1)]
+            if item.type == "multi_choice":
+                lines.append("   (numbers of every option that applies, separated by commas, or none)")
+        elif item.type == "scalar":
+            lines.append(f"   (one number from {_fmt(item.minimum)} to {_fmt(item.maximum)})")
+        else:
+            lines.append("   (one or two sentences)")
+    lines += [
+        "",
+        f'Reply with exactly {len(items)} lines, one per statement in order, each as "<statement>: <option number>", '
+        'for example "1: 4". Nothing else.',
+    ]
+    return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def batch_retry_message(errors: dict[int, str]) -> dict:
+    listed = "; ".join(f"statement {index}: {error}" for index, error in sorted(errors.items()))
+    return {
+        "role": "user",
+        "content": f"These answers could not be used: {listed} Answer only those statements again, "
+        'one line each as "<statement>: <answer>".',
+    }
+
+
+_BATCH_LINE = re.compile(r"^\s*(?:statement\s*)?(\d+)\s*[:)]\s*(.*?)\s*$", re.IGNORECASE)
+
+
+def parse_batch_reply(
+    items: list[PromptItem], reply: str, numbers: list[int] | None = None
+) -> dict[int, Parsed]:
+    """{statement number: Parsed} for the statements asked (`numbers`, default all, from 1).
+
+    Accepted: one line per statement, "<number>: <answer>" (the answer parsed strictly as for a
+    single item), or JSON {"1": …, "2": …} / {"answers": {…}}. A statement answered twice, or not
+    at all, is an error for that statement only; lines of another shape are ignored.
+    """
+    numbers = numbers or list(range(1, len(items) + 1))
+    answers: dict[int, Any] = {}
+    duplicated: set[int] = set()
+    data = _json_object(reply)
+    if data is not None:
+        if isinstance(data.get("answers"), dict):
+            data = data["answers"]
+        for key, value in data.items():
+            if str(key).isdigit():
+                answers[int(key)] = json.dumps({"answer": value})
+    else:
+        for line in (reply or "").splitlines():
+            match = _BATCH_LINE.match(line)
+            if not match:
+                continue
+            number = int(match.group(1))
+            if number in answers:
+                duplicated.add(number)
+            answers[number] = match.group(2)
+    result: dict[int, Parsed] = {}
+    for number in numbers:
+        item = items[number - 1]
+        if number in duplicated:
+            result[number] = Parsed(error="It was answered more than once.")
+        elif number not in answers:
+            result[number] = Parsed(error="It was not answered.")
+        else:
+            result[number] = parse_reply(item, answers[number])
+    return result
+
+
+def _json_object(text: str) -> dict | None:
+    stripped = (text or "").strip()
+    fence = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", stripped, flags=re.S)
+    if fence:
+        stripped = fence.group(1)
+    if not stripped.startswith("{"):
+        return None
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --------------------------------------------------------------------------- structured output
+
+STRUCTURED_OUTPUT_FORMS = ("object", "value")
+
+
+def answer_schema(item: PromptItem) -> dict | None:
+    """The JSON schema of one item's answer in the numbering the prompt shows; None for text."""
+    options = _options(item)
+    if item.type in {"single_choice", "boolean"}:
+        return {"type": "integer", "enum": list(range(1, len(options) + 1))}
+    if item.type == "multi_choice":
+        schema: dict[str, Any] = {
+            "type": "array",
+            "items": {"type": "integer", "enum": list(range(1, len(options) + 1))},
+            "uniqueItems": True,
+            "minItems": item.min_selected,
+        }
+        if item.max_selected:
+            schema["maxItems"] = item.max_selected
+        return schema
+    if item.type == "scalar":
+        schema = {"type": "number"}
+        if item.minimum is not None:
+            schema["minimum"] = item.minimum
+        if item.maximum is not None:
+            schema["maximum"] = item.maximum
+        return schema
+    return None
+
+
+def response_format(items: list[PromptItem], form: str) -> dict | None:
+    """An OpenAI-style `response_format` constraining the reply, or None (text items, or off).
+
+    "object": {"answer": …} (one item) or {"1": …, "2": …} (a batch) — what OpenAI's strict
+    structured output accepts. "value": the bare answer (one item only; servers such as
+    llama.cpp, vLLM and Ollama accept a non-object schema, and it costs a model 1–2 tokens).
+    """
+    if form not in STRUCTURED_OUTPUT_FORMS:
+        return None
+    schemas = [answer_schema(item) for item in items]
+    if any(schema is None for schema in schemas):
+        return None
+    if form == "value" and len(items) == 1:
+        schema = schemas[0]
+    else:
+        keys = ["answer"] if len(items) == 1 else [str(n) for n in range(1, len(items) + 1)]
+        schema = {
+            "type": "object",
+            "properties": dict(zip(keys, schemas, strict=True)),
+            "required": keys,
+            "additionalProperties": False,
+        }
+    return {"type": "json_schema", "json_schema": {"name": "answer", "strict": True, "schema": schema}}
+
+
 def retry_message(error: str) -> dict:
     return {
         "role": "user",

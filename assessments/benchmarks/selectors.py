@@ -119,12 +119,26 @@ def latest_done_runs(sessions: QuerySet[AssessmentSession]) -> list:
 def scores_by_dimension(run_ids: list) -> dict[str, list[float]]:
     values: dict[str, list[float]] = defaultdict(list)
     for slug, raw in (
-        TraitScore.objects.filter(run_id__in=run_ids)
+        TraitScore.objects.filter(run_id__in=run_ids, item_count__gt=0)
         .order_by("dimension__sort_order", "dimension__slug", "run_id")
         .values_list("dimension__slug", "raw_score")
     ):
         values[slug].append(raw)
     return dict(values)
+
+
+def score_rows_by_dimension(run_ids: list) -> dict[str, list[tuple[float, float | None, float | None]]]:
+    """Per dimension, (raw, normalised, item mean) of every run: what a batch needs for its bands
+    and its 0–1 positions as well as its raw statistics."""
+    rows: dict[str, list[tuple[float, float | None, float | None]]] = defaultdict(list)
+    for slug, raw, normalized, item_mean in (
+        # A dimension none of whose items was answered has a placeholder 0 and no score: left out.
+        TraitScore.objects.filter(run_id__in=run_ids, item_count__gt=0)
+        .order_by("dimension__sort_order", "dimension__slug", "run_id")
+        .values_list("dimension__slug", "raw_score", "normalized_score", "item_mean")
+    ):
+        rows[slug].append((raw, normalized, item_mean))
+    return dict(rows)
 
 
 def agent_sessions(agent: SubjectProfile, version: QuestionnaireVersion) -> QuerySet[AssessmentSession]:
@@ -136,20 +150,26 @@ def agent_sessions(agent: SubjectProfile, version: QuestionnaireVersion) -> Quer
     )
 
 
-def agent_values(agent: SubjectProfile, version: QuestionnaireVersion) -> tuple[dict[str, list[float]], int]:
+def agent_values(agent: SubjectProfile, version: QuestionnaireVersion) -> tuple[dict[str, list], int]:
+    """Per dimension, (raw, normalised, item mean) of each scored run; and the number of runs."""
     run_ids = latest_done_runs(agent_sessions(agent, version))
-    return scores_by_dimension(run_ids), len(run_ids)
+    return score_rows_by_dimension(run_ids), len(run_ids)
 
 
 def agent_invalid_rates(agent: SubjectProfile, version: QuestionnaireVersion) -> dict[str, float]:
-    """Per dimension: invalid item outcomes / settled outcomes of items mapped to it."""
+    """Per dimension: invalid item outcomes / settled outcomes of items mapped to it or to one of
+    its facets."""
     from assessments import selectors as assessment_selectors
 
     plan = assessment_selectors.scoring_plan(version.pk)
+    parent_of = {dimension.slug: dimension.parent for dimension in plan.instrument.model.dimensions}
     dimensions_of: dict[str, set[str]] = defaultdict(set)
     for item in plan.instrument.items:
         for mapping in item.mappings:
-            dimensions_of[item.key].add(mapping.dimension)
+            slug = mapping.dimension
+            while slug and slug not in dimensions_of[item.key]:  # a domain counts its facets' items
+                dimensions_of[item.key].add(slug)
+                slug = parent_of.get(slug)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for key, valid in BenchmarkItemOutcome.objects.filter(
         run__benchmark__agent=agent, run__benchmark__questionnaire_version=version
@@ -182,3 +202,58 @@ def subject_means(subject: SubjectProfile, version: QuestionnaireVersion) -> dic
     )
     values = scores_by_dimension(latest_done_runs(sessions))
     return {slug: sum(scores) / len(scores) for slug, scores in values.items() if scores}
+
+
+def token_totals(agent_ids: list, version: QuestionnaireVersion) -> dict:
+    """{agent id: (prompt tokens, completion tokens)} over its benchmarks of the version (one query)."""
+    rows = (
+        BenchmarkExchange.objects.filter(
+            run__benchmark__agent_id__in=agent_ids, run__benchmark__questionnaire_version=version
+        )
+        .values("run__benchmark__agent_id")
+        .annotate(prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"))
+    )
+    return {row["run__benchmark__agent_id"]: (row["prompt"] or 0, row["completion"] or 0) for row in rows}
+
+
+def dimension_rows(version: QuestionnaireVersion) -> list[tuple[str, str, bool, float | None, float | None]]:
+    """(slug, name, is facet, range low, range high) of the version's dimensions, each domain
+    followed by its facets (the order of the result pages)."""
+    from assessments import scoring
+    from assessments import selectors as assessment_selectors
+    from questionnaires.models import TraitDimension
+
+    model = assessment_selectors.scoring_plan(version).instrument.model
+    ranges = {
+        slug: (low, high)
+        for slug, low, high in TraitDimension.objects.filter(
+            analysis_model_id=version.analysis_model_id
+        ).values_list("slug", "range_min", "range_max")
+    }
+    return [
+        (
+            dimension.slug,
+            dimension.name,
+            dimension.parent is not None,
+            *ranges.get(dimension.slug, (None, None)),
+        )
+        for dimension in scoring.ordered_dimensions(model)
+    ]
+
+
+def versions_to_benchmark() -> QuerySet[QuestionnaireVersion]:
+    """Published versions of active questionnaires (what a benchmark may be started on)."""
+    return (
+        QuestionnaireVersion.objects.filter(published_at__isnull=False, questionnaire__status="active")
+        .select_related("questionnaire")
+        .order_by("questionnaire__slug", "-version")
+    )
+
+
+def version_by_id(version_id: int) -> QuestionnaireVersion | None:
+    """Any version, drafts too: the service says why a draft cannot be benchmarked."""
+    return QuestionnaireVersion.objects.select_related("questionnaire").filter(pk=version_id).first()
+
+
+def own_human_subject(user) -> SubjectProfile | None:
+    return SubjectProfile.objects.filter(user=user, subject_type=SubjectProfile.SubjectType.HUMAN).first()

@@ -59,7 +59,17 @@ AGENT_FIELDS = (
     "seed",
     "system_prompt",
     "price_per_1k_tokens",
+    "structured_output",
 )
+
+# An agent that plays a persona carries these in its metadata (set by the fidelity service, never
+# by a request), so its runs can be compared with the persona's human per persona and mapper version.
+PERSONA_FIELDS = ("persona_id", "persona_subject_id", "mapper_config_id", "mapper_version")
+
+
+# A batch prompt asks this many items at most (longer ones confuse small models and exceed the
+# reply budget).
+MAX_ITEMS_PER_PROMPT = 10
 
 
 def max_runs() -> int:
@@ -94,7 +104,7 @@ def agent_metadata_clean(raw: dict[str, Any], *, trusted: bool = True) -> dict[s
             "Never send an API key: put it in an environment variable of the server and give its "
             f"name as api_key_env (it must start with {API_KEY_ENV_PREFIX})."
         )
-    unknown = sorted(set(raw) - set(AGENT_FIELDS) - {"api_key"})
+    unknown = sorted(set(raw) - set(AGENT_FIELDS) - set(PERSONA_FIELDS) - {"api_key"})
     for key in unknown:
         errors[key] = f"Unknown field; the agent's settings are: {', '.join(AGENT_FIELDS)}."
     clean: dict[str, Any] = {}
@@ -150,6 +160,21 @@ def agent_metadata_clean(raw: dict[str, Any], *, trusted: bool = True) -> dict[s
         errors["system_prompt"] = "Give the system prompt as text of at most 20,000 characters."
     else:
         clean["system_prompt"] = system_prompt
+    structured = raw.get("structured_output") or ""
+    if structured:
+        if structured not in prompting.STRUCTURED_OUTPUT_FORMS:
+            errors["structured_output"] = (
+                'Give "object" (the answer as JSON {"answer": …}, as OpenAI accepts) or "value" (the bare '
+                "answer; llama.cpp, vLLM, Ollama), or leave it empty for plain text."
+            )
+        else:
+            clean["structured_output"] = structured
+    if trusted:  # kept as they are when staff edit a persona's agent in the admin
+        clean.update({key: raw[key] for key in PERSONA_FIELDS if key in raw})
+    else:
+        for key in PERSONA_FIELDS:
+            if key in raw:
+                errors[key] = "Set only when a persona takes a questionnaire."
     if errors:
         raise BenchmarkError("Some of the agent's settings are invalid.", errors)
     return clean
@@ -163,6 +188,50 @@ def agent_create(*, owner, display_name: str, metadata: dict[str, Any]) -> Subje
         raise BenchmarkError("Name the agent.", {"display_name": "Give a name of 1–200 characters."})
     return SubjectProfile.objects.create(
         subject_type=SubjectProfile.SubjectType.AGENT, owner=owner, display_name=name, metadata=clean
+    )
+
+
+@transaction.atomic
+def persona_agent_get_or_create(
+    *, owner, persona, model_settings: dict[str, Any] | None = None
+) -> SubjectProfile:
+    """The agent (owned by `owner`) whose system prompt is the persona's `persona_prompt`.
+
+    One agent per persona version and model settings, so a regenerated persona is a new agent
+    and its fidelity is listed beside the older ones'. The caller checks that `owner` may see the
+    persona's prompt.
+    """
+    from personai import llm
+
+    if persona.status != "ready" or not (persona.persona_prompt or "").strip():
+        raise BenchmarkError(
+            "The persona is not ready.",
+            {"persona": "Only a ready persona with a prompt can take a questionnaire."},
+        )
+    raw = {key: value for key, value in (model_settings or {}).items() if value not in (None, "")}
+    raw.setdefault("model", llm.chat_model()[0] or "")
+    raw["system_prompt"] = persona.persona_prompt
+    clean = agent_metadata_clean(raw, trusted=owner.is_staff)
+    persona_meta = {
+        "persona_id": str(persona.pk),
+        "persona_subject_id": str(persona.subject_id),
+        "mapper_config_id": persona.mapper_config_id or "",
+        "mapper_version": persona.mapper_version,
+    }
+    existing = SubjectProfile.objects.filter(
+        owner=owner, subject_type=SubjectProfile.SubjectType.AGENT, metadata={**clean, **persona_meta}
+    ).first()
+    if existing is not None:
+        return existing
+    mapper = (
+        f"{persona.mapper_config_id} v{persona.mapper_version}" if persona.mapper_config_id else "no mapper"
+    )
+    name = f"Persona {persona.name or persona.subject.display_name} ({mapper}, {persona.created_at:%Y-%m-%d %H:%M})"
+    return SubjectProfile.objects.create(
+        subject_type=SubjectProfile.SubjectType.AGENT,
+        owner=owner,
+        display_name=name[:200],
+        metadata={**clean, **persona_meta},
     )
 
 
@@ -231,6 +300,7 @@ def benchmark_start(
     concurrency: int = 1,
     seed: int | None = None,
     max_retries: int | None = None,
+    items_per_prompt: int = 1,
     queue: bool = True,
 ) -> Benchmark:
     """Create the benchmark and its runs, and queue the first `concurrency` of them (outbox).
@@ -256,6 +326,12 @@ def benchmark_start(
         errors["max_retries"] = "Give a number of retries from 0 to 5."
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**62):
         errors["seed"] = "Give a seed from 0 to 2^62."
+    if (
+        isinstance(items_per_prompt, bool)
+        or not isinstance(items_per_prompt, int)
+        or not 1 <= items_per_prompt <= MAX_ITEMS_PER_PROMPT
+    ):
+        errors["items_per_prompt"] = f"Give a number of items per prompt from 1 to {MAX_ITEMS_PER_PROMPT}."
     if errors:
         raise BenchmarkError("The benchmark cannot start.", errors)
     seed = random.SystemRandom().getrandbits(48) if seed is None else seed
@@ -269,6 +345,7 @@ def benchmark_start(
         max_retries=retries,
         seed=seed,
         items_per_run=len(items),
+        items_per_prompt=items_per_prompt,
     )
     keys = list(items)
     option_keys = {key: [option.key for option in item.options] for key, item in items.items()}
@@ -352,15 +429,19 @@ def benchmark_run_execute(*, run_id: int, max_seconds: float | None = None) -> N
         answered_here = 0  # at least one item per slice, so every slice makes progress
         while True:
             _assert_not_stopped(benchmark.pk)
-            key = _next_item(run, session, plan.instrument)
-            if key is None:
+            keys = _next_items(run, session, plan.instrument, benchmark.items_per_prompt)
+            if not keys:
                 break
             if answered_here and max_seconds is not None and time.monotonic() - started > max_seconds:
                 settled = run.outcomes.count()
                 outbox.enqueue(RUN_TASK, {"run_id": run.pk}, dedupe_key=f"benchmark-run:{run.pk}:{settled}")
                 return
-            _answer_item(run, session, _shuffled(items[key], run.option_orders.get(key)), call, instructions)
-            answered_here += 1
+            shown = [_shuffled(items[key], run.option_orders.get(key)) for key in keys]
+            if benchmark.items_per_prompt == 1:  # a batch benchmark keeps its format for a last lone item
+                _answer_item(run, session, shown[0], call, instructions)
+            else:
+                _answer_batch(run, session, shown, call, instructions)
+            answered_here += len(shown)
         _run_finish(run, session)
     except _Stop:
         BenchmarkRun.objects.filter(pk=run.pk).update(
@@ -413,16 +494,15 @@ def _assert_not_stopped(benchmark_id) -> None:
         raise _Stop
 
 
-def _next_item(run: BenchmarkRun, session: AssessmentSession, instrument: scoring.Instrument) -> str | None:
-    """The first item in the run's order that is visible now and not settled yet."""
+def _next_items(
+    run: BenchmarkRun, session: AssessmentSession, instrument: scoring.Instrument, count: int = 1
+) -> list[str]:
+    """The first `count` items in the run's order that are visible now and not settled yet."""
     answers = assessment_selectors.session_answers(session)
     settled = set(run.outcomes.values_list("item_key", flat=True))
     visible, _skipped = scoring.visible_items(instrument, answers)
     visible_set = set(visible)
-    for key in run.item_order:
-        if key in visible_set and key not in settled:
-            return key
-    return None
+    return [key for key in run.item_order if key in visible_set and key not in settled][:count]
 
 
 def _shuffled(item: prompting.PromptItem, order: list[str] | None) -> prompting.PromptItem:
@@ -444,18 +524,15 @@ def _answer_item(
     prompt_tokens = completion_tokens = 0
     value: Any = None
     valid = False
+    response_format = prompting.response_format([item], agent_meta.get("structured_output", ""))
     for attempt in range(1, run.benchmark.max_retries + 2):
         attempts = attempt
         started = time.monotonic()
-        result = llm.chat(messages, **call)  # LLMError propagates: the run fails with its reason
+        # LLMError propagates: the run fails with its reason.
+        result = llm.chat(messages, **call, response_format=response_format)
         latency = int((time.monotonic() - started) * 1000)
         parsed = prompting.parse_reply(item, result.text)
-        error = parsed.error
-        if parsed.ok:
-            try:  # the same validation a person's answer gets
-                assessment_services.parse_answers(session.questionnaire_version_id, {item.key: parsed.value})
-            except assessment_services.AnswerValidationError as exc:
-                error = exc.errors.get(item.key, exc.message)
+        error = _answer_error(session, item, parsed)
         prompt_tokens += result.prompt_tokens or 0
         completion_tokens += result.completion_tokens or 0
         BenchmarkExchange.objects.create(
@@ -490,6 +567,99 @@ def _answer_item(
                 assessment_services.responses_save(session=session, answers={item.key: value})
     except IntegrityError:
         logger.info("Item %s of benchmark run %s was settled concurrently", item.key, run.pk)
+
+
+def _answer_error(
+    session: AssessmentSession, item: prompting.PromptItem, parsed: prompting.Parsed
+) -> str | None:
+    """Why a parsed reply cannot be stored (the same validation a person's answer gets), or None."""
+    if not parsed.ok:
+        return parsed.error
+    try:
+        assessment_services.parse_answers(session.questionnaire_version_id, {item.key: parsed.value})
+    except assessment_services.AnswerValidationError as exc:
+        return exc.errors.get(item.key, exc.message)
+    return None
+
+
+def _answer_batch(
+    run: BenchmarkRun,
+    session: AssessmentSession,
+    items: list[prompting.PromptItem],
+    call: dict,
+    instructions: str,
+) -> None:
+    """Ask several items in one numbered prompt; each answer is parsed on its own, strictly.
+
+    Statements whose answers cannot be used are asked again (only those, in the same
+    conversation) up to `max_retries` times, then recorded invalid; the others are settled with
+    the attempt that answered them. All outcomes of the batch commit together.
+    """
+    agent_meta = run.benchmark.agent.metadata or {}
+    messages = prompting.build_batch_messages(
+        items, system_prompt=agent_meta.get("system_prompt", ""), instructions=instructions
+    )
+    response_format = prompting.response_format(items, agent_meta.get("structured_output", ""))
+    pending = list(range(1, len(items) + 1))
+    values: dict[int, Any] = {}
+    settled_at: dict[int, int] = {}
+    prompt_tokens = completion_tokens = 0
+    attempt = 0
+    for attempt in range(1, run.benchmark.max_retries + 2):  # noqa: B007 - read after the loop
+        started = time.monotonic()
+        result = llm.chat(messages, **call, response_format=response_format if attempt == 1 else None)
+        latency = int((time.monotonic() - started) * 1000)
+        parsed = prompting.parse_batch_reply(items, result.text, pending)
+        errors = {}
+        for number, answer in parsed.items():
+            error = _answer_error(session, items[number - 1], answer)
+            if error is None:
+                values[number], settled_at[number] = answer.value, attempt
+            else:
+                errors[number] = error
+        prompt_tokens += result.prompt_tokens or 0
+        completion_tokens += result.completion_tokens or 0
+        BenchmarkExchange.objects.create(
+            run=run,
+            item_key=",".join(items[n - 1].key for n in pending)[:100],
+            attempt=attempt,
+            messages=messages,
+            reply=result.text,
+            parsed={items[n - 1].key: values[n] for n in pending if n in values} or None,
+            valid=not errors,
+            error=" ".join(f"{items[n - 1].key}: {e}" for n, e in sorted(errors.items())),
+            model_name=result.model[:200],
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            latency_ms=latency,
+        )
+        pending = sorted(errors)
+        if not pending:
+            break
+        messages = [
+            *messages,
+            {"role": "assistant", "content": result.text},
+            prompting.batch_retry_message(errors),
+        ]
+    share_in, extra_in = divmod(prompt_tokens, len(items))
+    share_out, extra_out = divmod(completion_tokens, len(items))
+    try:
+        with transaction.atomic():
+            for number, item in enumerate(items, start=1):
+                first = number == 1  # the remainder of the token split goes to the first item
+                BenchmarkItemOutcome.objects.create(
+                    run=run,
+                    item_key=item.key,
+                    valid=number in values,
+                    attempts=settled_at.get(number, attempt),
+                    prompt_tokens=share_in + (extra_in if first else 0),
+                    completion_tokens=share_out + (extra_out if first else 0),
+                )
+            answers = {items[number - 1].key: value for number, value in values.items()}
+            if answers:
+                assessment_services.responses_save(session=session, answers=answers)
+    except IntegrityError:
+        logger.info("A batch of benchmark run %s was settled concurrently", run.pk)
 
 
 def _run_finish(run: BenchmarkRun, session: AssessmentSession) -> None:
@@ -574,24 +744,119 @@ def on_run_scored(sender, *, run, subject_id, runs=None, **kwargs) -> None:  # n
 
 @transaction.atomic
 def batch_refresh(*, subject_id, version_id: int) -> AssessmentBatch:
-    """Recompute the subject's batch for the version from its scored sessions (idempotent)."""
+    """Recompute the subject's batch for the version from its scored sessions (idempotent).
+
+    Per dimension: the raw statistics (`stats.describe`), the band of the mean (on the scale the
+    questionnaire bands: raw, normalised or item mean), the mean on the 0–1 scale (for fidelity),
+    the invalid rate (agents) and the sorted raw values (for percentiles and tests against a
+    cohort; they never leave the server).
+    """
     from assessments.benchmarks import cohorts, selectors
 
     subject = SubjectProfile.objects.get(pk=subject_id)
     version = QuestionnaireVersion.objects.get(pk=version_id)
     if subject.subject_type == SubjectProfile.SubjectType.COHORT:
-        values, sessions = cohorts.cohort_values(subject, version)
+        rows, sessions = cohorts.cohort_values(subject, version)
         invalid = {}
     else:
-        values, sessions = selectors.agent_values(subject, version)
+        rows, sessions = selectors.agent_values(subject, version)
         invalid = selectors.agent_invalid_rates(subject, version)
-    data = {
-        slug: {**stats.describe(scores), "invalid_rate": invalid.get(slug)} for slug, scores in values.items()
-    }
-    if subject.subject_type == SubjectProfile.SubjectType.COHORT:
-        for slug, scores in values.items():
-            data[slug]["values"] = sorted(scores)
+    scale = DimensionScale.for_version(version)
+    data = {}
+    for slug in dict.fromkeys([*rows, *invalid]):  # a dimension never answered validly keeps its rate
+        entries = rows.get(slug, [])
+        raws = [raw for raw, _normalized, _item_mean in entries]
+        band = scale.band_of_mean(slug, entries)
+        data[slug] = {
+            **stats.describe(raws),
+            "invalid_rate": invalid.get(slug),
+            "band": band.key if band else "",
+            "band_label": band.label if band else "",
+            "unit_mean": scale.unit_mean(slug, entries),
+            "values": sorted(raws),
+        }
     batch, _created = AssessmentBatch.objects.update_or_create(
         subject=subject, questionnaire_version=version, defaults={"stats": data, "session_count": sessions}
     )
     return batch
+
+
+class DimensionScale:
+    """How a version's dimensions are banded and placed on 0–1 (from the cached scoring plan and
+    the dimensions' range hints: one small query)."""
+
+    def __init__(self, *, config: dict, dimensions: dict, ranges: dict[str, tuple]):
+        self.band_basis = config.get("band_basis", "raw")
+        self.minmax = (config.get("normalization") or {}).get("method") == "minmax"
+        self.dimensions = dimensions
+        self.ranges = ranges
+
+    @classmethod
+    def for_version(cls, version: QuestionnaireVersion) -> DimensionScale:
+        from questionnaires.models import TraitDimension
+
+        model = assessment_selectors.scoring_plan(version).instrument.model
+        ranges = {
+            slug: (low, high)
+            for slug, low, high in TraitDimension.objects.filter(
+                analysis_model_id=version.analysis_model_id
+            ).values_list("slug", "range_min", "range_max")
+        }
+        return cls(
+            config=dict(model.config),
+            dimensions={dimension.slug: dimension for dimension in model.dimensions},
+            ranges=ranges,
+        )
+
+    def band_of_mean(self, slug: str, entries: list[tuple]) -> scoring.Threshold | None:
+        index = {"raw": 0, "normalized": 1, "item_mean": 2}.get(self.band_basis, 0)
+        basis = [entry[index] for entry in entries]
+        dimension = self.dimensions.get(slug)
+        if dimension is None or not basis or any(value is None for value in basis):
+            return None
+        return scoring.band_for(sum(basis) / len(basis), dimension.thresholds)
+
+    def unit(self, slug: str, raw: float | None, normalized: float | None) -> float | None:
+        """A score on 0–1: the min–max normalised score, else the raw score within the range hint."""
+        if self.minmax and normalized is not None:
+            return max(0.0, min(1.0, normalized / 100))
+        low, high = self.ranges.get(slug, (None, None))
+        if raw is not None and low is not None and high is not None and high > low:
+            return max(0.0, min(1.0, (raw - low) / (high - low)))
+        return None
+
+    def unit_mean(self, slug: str, entries: list[tuple]) -> float | None:
+        units = [self.unit(slug, raw, normalized) for raw, normalized, _item_mean in entries]
+        if not units or any(value is None for value in units):
+            return None
+        return sum(units) / len(units)
+
+
+def fidelity_start(
+    *,
+    owner,
+    persona,
+    version: QuestionnaireVersion,
+    runs: int,
+    concurrency: int = 1,
+    seed: int | None = None,
+    max_retries: int | None = None,
+    items_per_prompt: int = 1,
+    model_settings: dict[str, Any] | None = None,
+    queue: bool = True,
+) -> Benchmark:
+    """The persona takes `version` (the questionnaire its human took) `runs` times, as an agent
+    whose system prompt is its persona prompt. The caller checks that `owner` may see the prompt."""
+    with transaction.atomic():
+        agent = persona_agent_get_or_create(owner=owner, persona=persona, model_settings=model_settings)
+        return benchmark_start(
+            owner=owner,
+            agent=agent,
+            version=version,
+            runs=runs,
+            concurrency=concurrency,
+            seed=seed,
+            max_retries=max_retries,
+            items_per_prompt=items_per_prompt,
+            queue=queue,
+        )

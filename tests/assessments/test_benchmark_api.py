@@ -54,6 +54,7 @@ def test_it_creates_lists_and_shows_an_agent(api_client, user, settings):
         ({"temperature": 5}, "temperature"),
         ({"max_tokens": 0}, "max_tokens"),
         ({"base_url": "http://169.254.169.254/latest"}, "base_url"),
+        ({"structured_output": "grammar"}, "structured_output"),
     ],
 )
 def test_bad_agent_settings_are_a_400_naming_the_field(api_client, user, extra, field, settings):
@@ -98,6 +99,8 @@ def test_a_benchmark_starts_and_shows_progress(api_client, user, fake_llm):
         ({"runs": "many"}, "runs"),
         ({"runs": 1, "questionnaire": "nope"}, "questionnaire"),
         ({"runs": 1, "agent": "00000000-0000-0000-0000-000000000000"}, "agent"),
+        ({"runs": 1, "items_per_prompt": 11}, "items_per_prompt"),
+        ({"runs": 1, "items_per_prompt": 0}, "items_per_prompt"),
     ],
 )
 def test_bad_benchmark_input_is_a_400(api_client, user, body, field):
@@ -123,6 +126,19 @@ def test_a_draft_version_is_a_400(api_client, user):
     )
     assert response.status_code == 400
     assert not Benchmark.objects.exists()
+
+
+def test_an_agent_with_structured_output_and_a_batched_benchmark(api_client, user):
+    import_api_instrument()
+    api_client.force_login(user)
+    agent = api_client.post("/api/v1/agents/", {**AGENT, "structured_output": "object"}, format="json")
+    assert agent.status_code == 201 and agent.json()["metadata"]["structured_output"] == "object"
+    response = api_client.post(
+        "/api/v1/benchmarks/",
+        {"agent": agent.json()["id"], "questionnaire": "api-check", "runs": 1, "items_per_prompt": 3},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["items_per_prompt"] == 3
 
 
 def test_cancel_through_the_api(api_client, user):

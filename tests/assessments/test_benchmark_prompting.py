@@ -100,7 +100,7 @@ def test_batch_statistics_equal_a_hand_computation():
     assert result["median"] == 4.0
     assert abs(result["sd"] - (((1.75**2) + 0.25**2 * 2 + 1.25**2) / 3) ** 0.5) < 1e-12
     low, high = result["ci95"]
-    assert abs((high - low) / 2 - 1.959964 * result["sd"] / 2) < 1e-5
+    assert abs((high - low) / 2 - 3.182446 * result["sd"] / 2) < 1e-5  # t(0.975, df=3)
     assert stats.describe([1.0])["sd"] is None
 
 
@@ -109,3 +109,65 @@ def test_percentile_rank_counts_ties_half():
     assert stats.percentile_rank(cohort, 3.5) == 75.0
     assert stats.percentile_rank(cohort, 3.0) == 62.5
     assert stats.percentile_rank([], 1.0) is None
+
+
+FIVE_OPTIONS = tuple(
+    prompting.PromptOption(key=str(n), label=label)
+    for n, label in enumerate(
+        ["Very Inaccurate", "Moderately Inaccurate", "Neither", "Moderately Accurate", "Very Accurate"],
+        start=1,
+    )
+)
+
+
+def _batch():
+    return [
+        prompting.PromptItem(key="a", type="single_choice", text="I worry.", options=FIVE_OPTIONS),
+        prompting.PromptItem(key="b", type="single_choice", text="I lead.", options=FIVE_OPTIONS),
+        prompting.PromptItem(key="c", type="scalar", text="How calm?", minimum=0, maximum=10),
+    ]
+
+
+def test_a_batch_prompt_numbers_its_statements_and_asks_for_one_line_each():
+    messages = prompting.build_batch_messages(_batch(), system_prompt="You are Ada.")
+    assert messages[0]["content"].startswith("You are Ada.")
+    user = messages[1]["content"]
+    assert "Statement 1: I worry." in user and "Statement 3: How calm?" in user
+    assert "exactly 3 lines" in user
+
+
+def test_batch_replies_are_parsed_per_statement_strictly():
+    parsed = prompting.parse_batch_reply(_batch(), "Sure.\n1: 4\n2: Very Accurate\n3: lots")
+    assert parsed[1].value == "4" and parsed[2].value == "5"
+    assert not parsed[3].ok  # "lots" is not a number: only this statement is refused
+    missing = prompting.parse_batch_reply(_batch(), "1: 4\n1: 2\n3: 7")
+    assert not missing[1].ok and "more than once" in missing[1].error
+    assert not missing[2].ok and "not answered" in missing[2].error
+    assert missing[3].value == 7.0
+    as_json = prompting.parse_batch_reply(_batch(), '{"1": 2, "2": 3, "3": 5}')
+    assert [as_json[n].value for n in (1, 2, 3)] == ["2", "3", 5.0]
+    only_asked = prompting.parse_batch_reply(_batch(), "2: 1", numbers=[2])
+    assert list(only_asked) == [2] and only_asked[2].value == "1"
+
+
+def test_structured_output_constrains_the_answer_to_the_shown_numbers():
+    item = _batch()[0]
+    value = prompting.response_format([item], "value")
+    assert value["type"] == "json_schema"
+    assert value["json_schema"]["schema"] == {"type": "integer", "enum": [1, 2, 3, 4, 5]}
+    wrapped = prompting.response_format([item], "object")["json_schema"]["schema"]
+    assert wrapped["required"] == ["answer"] and wrapped["properties"]["answer"]["enum"] == [1, 2, 3, 4, 5]
+    batch = prompting.response_format(_batch(), "value")["json_schema"][
+        "schema"
+    ]  # a batch is always an object
+    assert batch["required"] == ["1", "2", "3"] and batch["properties"]["3"] == {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 10,
+    }
+    text = prompting.PromptItem(key="t", type="text", text="Anything?")
+    assert prompting.response_format([text], "value") is None
+    assert prompting.response_format([item], "") is None
+    # What a constrained server sends back parses like any other reply.
+    assert prompting.parse_reply(item, "4").value == "4"
+    assert prompting.parse_reply(item, '{"answer": 4}').value == "4"

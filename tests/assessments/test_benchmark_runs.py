@@ -118,6 +118,10 @@ def test_garbage_replies_are_retried_then_recorded_invalid(user, fake_llm):
     assert run.session.status == AssessmentSession.Status.SCORED
     batch = AssessmentBatch.objects.get(subject=benchmark.agent)
     assert batch.stats["extraversion"]["invalid_rate"] == 1.0
+    # A domain counts the items of its facets too, so none is left without a rate.
+    assert {entry["invalid_rate"] for entry in batch.stats.values()} == {1.0}
+    # No answer, no score: the scorer's placeholder 0 is not averaged in.
+    assert batch.stats["extraversion"]["n"] == 0 and batch.stats["extraversion"]["mean"] is None
 
 
 def test_cancel_stops_further_runs(user, fake_llm):
@@ -260,3 +264,65 @@ def test_a_user_may_not_point_an_agent_at_any_host(user, settings):
     assert (
         make_agent(user, base_url="http://10.0.0.5:8000/v1").metadata["base_url"] == "http://10.0.0.5:8000/v1"
     )
+
+
+def test_a_batch_of_items_per_prompt_answers_each_item_once(user, fake_llm):
+    fake_llm.reply = "1: 1\n2: 1\n3: 1"
+    version = import_api_instrument()
+    benchmark = services.benchmark_start(
+        owner=user, agent=make_agent(user), version=version, runs=1, seed=4, items_per_prompt=3
+    )
+    drain(benchmark)
+    assert benchmark.status == Benchmark.Status.DONE
+    run = benchmark.runs.get()
+    outcomes = list(BenchmarkItemOutcome.objects.filter(run=run).values_list("item_key", "valid"))
+    keys = [key for key, _valid in outcomes]
+    assert len(keys) == len(set(keys)) >= 6 and all(valid for _key, valid in outcomes)
+    prompts = fake_llm.requests_to("/v1/chat/completions")
+    assert len(prompts) == 3  # 7 items (q5 shown after q1 = yes) in batches of 3
+    assert "Statement 3:" in prompts[0].body["messages"][1]["content"]
+    run.session.refresh_from_db()
+    assert run.session.status == AssessmentSession.Status.SCORED
+
+
+def test_a_batch_asks_again_only_for_the_statements_it_could_not_use(user, fake_llm):
+    fake_llm.reply = "1: 1\n2: banana"
+    version = import_api_instrument()
+    benchmark = services.benchmark_start(
+        owner=user, agent=make_agent(user), version=version, runs=1, seed=4, items_per_prompt=2, max_retries=1
+    )
+    drain(benchmark)
+    run = benchmark.runs.get()
+    first = BenchmarkExchange.objects.filter(run=run).order_by("id")[:2]
+    assert first[0].attempt == 1 and not first[0].valid
+    retry = first[1].messages[-1]["content"]
+    assert first[1].attempt == 2 and "statement 2" in retry and "statement 1:" not in retry
+    invalid = BenchmarkItemOutcome.objects.filter(run=run, valid=False)
+    valid = BenchmarkItemOutcome.objects.filter(run=run, valid=True)
+    assert invalid.exists() and valid.exists()
+    assert all(outcome.attempts == 2 for outcome in invalid)
+    assert not Response.objects.filter(session=run.session, item__key__in=invalid.values("item_key")).exists()
+
+
+def test_items_per_prompt_above_the_cap_is_refused(user):
+    version = import_api_instrument()
+    with pytest.raises(services.BenchmarkError) as caught:
+        services.benchmark_start(
+            owner=user, agent=make_agent(user), version=version, runs=1, items_per_prompt=11
+        )
+    assert "items_per_prompt" in caught.value.errors
+
+
+def test_structured_output_sends_a_json_schema_of_the_shown_numbers(user, fake_llm):
+    fake_llm.reply = "2"
+    version = import_api_instrument()
+    agent = make_agent(user, structured_output="value")
+    benchmark = services.benchmark_start(owner=user, agent=agent, version=version, runs=1, seed=1)
+    drain(benchmark)
+    bodies = [request.body for request in fake_llm.requests_to("/v1/chat/completions")]
+    likert = next(body for body in bodies if "I take charge." in body["messages"][1]["content"])
+    assert likert["response_format"]["json_schema"]["schema"] == {"type": "integer", "enum": [1, 2, 3, 4, 5]}
+    text = next(body for body in bodies if "Anything else?" in body["messages"][1]["content"])
+    assert "response_format" not in text
+    with pytest.raises(services.BenchmarkError):
+        make_agent(user, structured_output="grammar")

@@ -10,13 +10,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from assessments import services as assessment_services
-from assessments.benchmarks import selectors, services
+from assessments.benchmarks import fidelity, selectors, services
 from assessments.models import AnalysisRun, SubjectProfile
 from personai import llm
+from personas.selectors import personas as persona_selectors
 from questionnaires import selectors as questionnaire_selectors
 
 
@@ -38,11 +40,29 @@ class Command(BaseCommand):
         )
         parser.add_argument("--api-key-env", default="", help="Environment variable holding the key.")
         parser.add_argument("--temperature", type=float)
-        parser.add_argument("--max-tokens", type=int, default=16)
+        parser.add_argument(
+            "--max-tokens",
+            type=int,
+            help="Reply budget (default: 16 per item asked, 32 with --structured-output object).",
+        )
+        parser.add_argument(
+            "--structured-output",
+            choices=["object", "value"],
+            help='Constrain replies with a JSON schema: "object" ({"answer": n}, OpenAI) or "value" (the bare '
+            "number; llama.cpp, vLLM, Ollama — the embedded model).",
+        )
+        parser.add_argument(
+            "--items-per-prompt", type=int, default=1, help="Ask a numbered batch of items at once."
+        )
         parser.add_argument("--seed", type=int)
         parser.add_argument("--concurrency", type=int, default=1)
         parser.add_argument("--retries", type=int)
         parser.add_argument("--owner", help="Email of the owning user (default: the first superuser).")
+        parser.add_argument(
+            "--persona",
+            help="Persona id: the persona takes the questionnaire (its prompt as the system prompt); "
+            "prints its fidelity to its person at the end.",
+        )
         parser.add_argument("--async", dest="run_async", action="store_true", help="Queue for the workers.")
 
     def handle(self, *args, **options):
@@ -66,27 +86,46 @@ class Command(BaseCommand):
                 "base_url": options["base_url"],
                 "api_key_env": options["api_key_env"],
                 "temperature": options["temperature"],
-                "max_tokens": options["max_tokens"],
+                "max_tokens": options["max_tokens"]
+                or (32 if options["structured_output"] == "object" else 16)
+                * max(1, options["items_per_prompt"]),
+                "structured_output": options["structured_output"],
             }.items()
             if value not in (None, "")
         }
+        persona = self._persona(owner, options["persona"]) if options["persona"] else None
         try:
-            agent = SubjectProfile.objects.filter(
-                owner=owner,
-                subject_type="agent",
-                display_name=model,
-                metadata=services.agent_metadata_clean(metadata),
-            ).first() or services.agent_create(owner=owner, display_name=model, metadata=metadata)
-            benchmark = services.benchmark_start(
-                owner=owner,
-                agent=agent,
-                version=version,
-                runs=options["runs"],
-                concurrency=options["concurrency"],
-                seed=options["seed"],
-                max_retries=options["retries"],
-                queue=options["run_async"],
-            )
+            if persona is not None:
+                benchmark = services.fidelity_start(
+                    owner=owner,
+                    persona=persona,
+                    version=version,
+                    runs=options["runs"],
+                    concurrency=options["concurrency"],
+                    seed=options["seed"],
+                    max_retries=options["retries"],
+                    items_per_prompt=options["items_per_prompt"],
+                    model_settings=metadata,
+                    queue=options["run_async"],
+                )
+            else:
+                agent = SubjectProfile.objects.filter(
+                    owner=owner,
+                    subject_type="agent",
+                    display_name=model,
+                    metadata=services.agent_metadata_clean(metadata),
+                ).first() or services.agent_create(owner=owner, display_name=model, metadata=metadata)
+                benchmark = services.benchmark_start(
+                    owner=owner,
+                    agent=agent,
+                    version=version,
+                    runs=options["runs"],
+                    concurrency=options["concurrency"],
+                    seed=options["seed"],
+                    max_retries=options["retries"],
+                    items_per_prompt=options["items_per_prompt"],
+                    queue=options["run_async"],
+                )
         except services.BenchmarkError as exc:
             details = "; ".join(f"{key}: {message}" for key, message in exc.errors.items())
             raise CommandError(f"{exc.message} {details}") from None
@@ -94,6 +133,29 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued benchmark {benchmark.pk}; follow it at /benchmarks/{benchmark.pk}/")
             return
         self._run(benchmark)
+        if persona is not None:
+            self._fidelity(owner, persona, version)
+
+    @staticmethod
+    def _persona(owner, persona_id: str):
+        try:
+            return persona_selectors.persona_for_user(owner, persona_id)
+        except (ObjectDoesNotExist, ValidationError, ValueError):
+            raise CommandError(f"There is no persona {persona_id!r} that {owner.email} may see.") from None
+
+    def _fidelity(self, owner, persona, version) -> None:
+        result = fidelity.fidelity(owner=owner, subject=persona.subject, version=version)
+        row = next((p for p in result.personas if p.persona_id == str(persona.pk)), None)
+        if row is None or result.own_session is None:
+            self.stdout.write(
+                "\nFidelity: the person has no scored self-assessment of this version to compare with."
+            )
+            return
+        self.stdout.write(
+            f"\nFidelity to {persona.subject.display_name} over {row.dimensions_compared} dimensions (0–1 scale): "
+            f"mean |diff| to own {_num(row.mad_own, 3)}, r {_num(row.r_own)}; "
+            f"to others {_num(row.mad_others, 3)}, r {_num(row.r_others)}"
+        )
 
     def _owner(self, email: str | None):
         users = get_user_model().objects
@@ -154,12 +216,19 @@ class Command(BaseCommand):
             f"invalid rate {progress['invalid_rate'] or 0:.1%}, "
             f"tokens {progress['prompt_tokens']} in / {progress['completion_tokens']} out\n"
         )
-        self.stdout.write(f"{'dimension':<28} {'n':>3} {'mean':>8} {'sd':>7} {'median':>7} {'invalid':>8}")
-        for slug, entry in batch.stats.items():
+        self.stdout.write(
+            f"{'dimension':<28} {'n':>3} {'mean':>8} {'sd':>7} {'median':>7} {'invalid':>8}  band"
+        )
+        # Each domain followed by its facets, as on the result pages.
+        for slug, _name, is_facet, _low, _high in selectors.dimension_rows(benchmark.questionnaire_version):
+            entry = batch.stats.get(slug)
+            if entry is None:
+                continue
             invalid = entry.get("invalid_rate")
+            label = f"  {slug}" if is_facet else slug
             self.stdout.write(
-                f"{slug:<28} {entry['n']:>3} {_num(entry['mean']):>8} {_num(entry['sd']):>7} "
-                f"{_num(entry['median']):>7} {('' if invalid is None else f'{invalid:.0%}'):>8}"
+                f"{label:<28} {entry['n']:>3} {_num(entry['mean']):>8} {_num(entry['sd']):>7} "
+                f"{_num(entry['median']):>7} {('' if invalid is None else f'{invalid:.0%}'):>8}  {entry.get('band_label', '')}"
             )
 
     def _progress(self, benchmark, final: bool = False) -> None:
@@ -178,5 +247,5 @@ class Command(BaseCommand):
         self.stdout.flush()
 
 
-def _num(value) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _num(value, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
