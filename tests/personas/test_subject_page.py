@@ -57,6 +57,7 @@ def test_the_subject_page_shows_scores_with_links_and_the_persona_card(user_clie
     assert f'src="/personas/{persona.pk}/illustration.svg"' in html
     assert f'action="/subjects/{subject.pk}/personas/generate/"' in html
     assert "Regenerate" in html
+    assert f'href="/benchmarks/fidelity/{subject.pk}/"' in html  # how closely the persona answers
 
 
 def test_generate_from_the_subject_page_requests_a_persona(user_client, user, scored):
