@@ -357,7 +357,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Personai <noreply@pe
 
 # A verified API key is remembered by each web process this long: a revocation made elsewhere
 # takes effect within it (at once in the process that made it). 0 checks every request.
-API_KEY_CACHE_SECONDS = _env(env.float, "API_KEY_CACHE_SECONDS", default=5.0)
+# Off by default: with several web processes a revoked key must stop working at once everywhere.
+API_KEY_CACHE_SECONDS = _env(env.float, "API_KEY_CACHE_SECONDS", default=0.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",

@@ -15,7 +15,8 @@ ME = "/api/v1/me"
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
+def empty_cache(settings):
+    settings.API_KEY_CACHE_SECONDS = 5  # opt-in (default 0): these tests are about the cache
     services.api_key_cache_clear()
     yield
     services.api_key_cache_clear()
