@@ -108,7 +108,8 @@ def web_command(host: str, port: int, env: dict[str, str]) -> list[str]:
         "-m",
         "gunicorn",
         # ASGI (uvicorn workers): a streamed chat reply waits on the event loop instead
-        # of holding a thread; ordinary views still run on Django's sync threads.
+        # of holding a thread; every synchronous view runs on a fixed pool of WEB_THREADS
+        # threads through Django's WSGI handler (personai/asgi.py says why).
         "personai.asgi:application",
         "--worker-class",
         "uvicorn_worker.UvicornWorker",
@@ -127,8 +128,8 @@ def web_command(host: str, port: int, env: dict[str, str]) -> list[str]:
 
 def web_env(env: dict[str, str]) -> dict[str, str]:
     """What the web process gets on top of the runner's environment."""
-    # Under ASGI each request runs on a fresh thread, so per-thread persistent
-    # connections would pile up: the web process borrows from a pool instead.
+    # Async views' database work runs on short-lived threads (sync_to_async), so per-thread
+    # persistent connections would pile up: the web process borrows from a pool instead.
     return {"DB_POOL_MAX_SIZE": env.get("DB_POOL_MAX_SIZE", "16")}
 
 

@@ -149,3 +149,39 @@ def test_asgi_disconnect_cancels_and_saves_the_partial(chat_llm, user, settings)
     message = Message.objects.get(role="assistant")
     assert status == 200 and message.is_incomplete and message.flags["error"] == "cancelled"
     assert message.content.startswith("b0 b1") and len(message.content.split()) < 200
+
+
+def test_only_async_views_run_on_the_event_loop(user):
+    """Streams wait on the loop; every synchronous view goes to the WSGI thread pool."""
+    from personai.asgi import runs_on_event_loop
+
+    conversation = conversation_for(user)
+    assert runs_on_event_loop(f"/chat/{conversation.pk}/stream/")
+    assert not runs_on_event_loop(f"/chat/{conversation.pk}/")
+    assert not runs_on_event_loop("/api/v1/me")
+    assert not runs_on_event_loop("/no/such/page/")
+    assert not runs_on_event_loop("/static/css/app.css")
+
+
+def test_a_synchronous_page_is_served_through_the_thread_pool(user):
+    """The same session cookie, through the application `make run` serves: a sync page answers
+    (the dashboard, signed in), and the request ran on one of the pool's threads."""
+    import personai.asgi
+
+    scope, _ = scope_for(user, "/dashboard/", b"")
+    scope["method"] = "GET"
+    seen = []
+    original = personai.asgi.django_wsgi
+
+    def spy(environ, start_response):
+        seen.append(threading.current_thread().name)
+        return original(environ, start_response)
+
+    personai.asgi.sync_views.app = spy
+    try:
+        status, chunks = run(drive(scope, b""))
+    finally:
+        personai.asgi.sync_views.app = original
+    assert status == 200  # signed in: without the session the dashboard redirects to log-in
+    assert seen and seen[0].startswith("WSGI")
+    assert b"</html>" in b"".join(chunk for _, chunk in chunks)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 
 import psutil
 import pytest
@@ -28,12 +29,13 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 START_SECONDS = 180
 
 
-def get(url: str) -> tuple[int, str, dict]:
+def get(url: str) -> tuple[int, str, Mapping]:
+    """Status, body and headers (an HTTPMessage: header names match in any case)."""
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode(errors="replace"), dict(response.headers)
+            return response.status, response.read().decode(errors="replace"), response.headers
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace"), dict(exc.headers)
+        return exc.code, exc.read().decode(errors="replace"), exc.headers
     except OSError:  # not listening (yet)
         return 0, "", {}
 
