@@ -398,8 +398,36 @@ def responses_update_progress(
     return selectors.session_progress(selectors.session_plan(session).version, after)
 
 
+_UPSERT_COLUMNS = ("value_boolean", "value_number", "value_text", "selected_option_id", "answered_at")
+
+
 def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer], plan: selectors.ScoringPlan) -> None:
     option_ids = plan.option_ids
+    if not any(entry.question_type == "multi_choice" for entry in parsed.values()):
+        # The autosave's one write: a plain parametrised statement, no ORM query to compile
+        # on every save (the same columns and conflict rule as the bulk_create below).
+        now = timezone.now()
+        values = [
+            (
+                session.pk,
+                entry.item_id,
+                entry.answer.boolean,
+                entry.answer.number,
+                entry.answer.text or "",
+                option_ids.get((entry.key, entry.answer.option)) if entry.answer.option else None,
+                now,
+            )
+            for entry in parsed.values()
+        ]
+        updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPSERT_COLUMNS)
+        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(values))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Response._meta.db_table} (session_id, item_id, {', '.join(_UPSERT_COLUMNS)}) "
+                f"VALUES {rows} ON CONFLICT (session_id, item_id) DO UPDATE SET {updates}",
+                [value for row in values for value in row],
+            )
+        return
     rows = [
         Response(
             session=session,
