@@ -86,7 +86,7 @@ def _from_the_pure_engine(run: AnalysisRun) -> tuple:
     return (
         AnalysisRun.Status.DONE,
         result.score_version,
-        json.loads(json.dumps(result.to_dict())),
+        json.loads(json.dumps(result.to_stored_dict())),
         sorted(
             (
                 ids[d.dimension],
