@@ -249,9 +249,13 @@ def compile_version(plan) -> CompiledVersion | None:
     )
 
 
-def _fmt(column: str) -> str:
-    """A float as `ScoreResult.to_dict()` stores it: rounded to 6 decimals, shortest, `60.0`."""
-    rounded = f"trim_scale(round(({column})::numeric, 6))"
+def _rounded(column: str) -> str:
+    """A float rounded to 6 decimals as `ScoreResult.to_dict()` rounds it, shortest (`_fmt`)."""
+    return f"trim_scale(round(({column})::numeric, 6))"
+
+
+def _fmt(rounded: str) -> str:
+    """A `_rounded` number as `to_dict()` stores it: at least one decimal (`60.0`)."""
     return f"round({rounded}, greatest(scale({rounded}), 1))"
 
 
@@ -400,14 +404,22 @@ unanswered AS (
       AND NOT EXISTS (SELECT 1 FROM answered a WHERE a.run_id = r.run_id AND a.item_id = i.item_id)
     GROUP BY r.run_id
 ),
+-- Each number rounded once (OFFSET 0 keeps the planner from inlining it into _fmt's two uses);
+-- built as json text, parsed once per run: jsonb_build_object per dimension costs twice as much.
 dimension_json AS (
-    SELECT run_id, jsonb_agg(jsonb_build_object(
-        'dimension', slug, 'raw', {_fmt("raw")}, 'normalized', {_fmt("normalized")},
-        'item_mean', {_fmt("item_mean")}, 'band', band, 'band_label', band_label, 'narrative', narrative,
-        'item_count', item_count, 'facets', facets,
-        'scale_min', {_fmt("scale_min")}, 'scale_max', {_fmt("scale_max")}, 'relative', NULL
-    ) ORDER BY dim_pos) AS j
-    FROM banded GROUP BY run_id
+    SELECT b.run_id, json_agg(json_build_object(
+        'dimension', b.slug, 'raw', {_fmt("f.raw")}, 'normalized', {_fmt("f.normalized")},
+        'item_mean', {_fmt("f.item_mean")}, 'band', b.band, 'band_label', b.band_label,
+        'narrative', b.narrative, 'item_count', b.item_count, 'facets', b.facets,
+        'scale_min', {_fmt("f.scale_min")}, 'scale_max', {_fmt("f.scale_max")}, 'relative', NULL
+    ) ORDER BY b.dim_pos) AS j
+    FROM banded b CROSS JOIN LATERAL (
+        SELECT {_rounded("b.raw")} AS raw, {_rounded("b.normalized")} AS normalized,
+               {_rounded("b.item_mean")} AS item_mean, {_rounded("b.scale_min")} AS scale_min,
+               {_rounded("b.scale_max")} AS scale_max
+        OFFSET 0
+    ) AS f
+    GROUP BY b.run_id
 ),
 composite_json AS (
     SELECT run_id, jsonb_agg(jsonb_build_object('composite', slug, 'value', NULL, 'primary', primary_slug)
@@ -420,7 +432,7 @@ done AS (
         attempts = run.attempts + 1, started_at = %(now)s,
         result = jsonb_build_object(
             'score_version', %(score_version)s::text,
-            'dimensions', coalesce(dj.j, '[]'::jsonb),
+            'dimensions', coalesce(dj.j::jsonb, '[]'::jsonb),
             'composites', coalesce(cj.j, '[]'::jsonb),
             'skipped', '[]'::jsonb,
             'unanswered', coalesce(u.keys, '[]'::jsonb),
