@@ -5,20 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0007_merge_parallel_work'),
+        ("assessments", "0007_merge_parallel_work"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='responsetraitcomponent',
-            name='run',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='components', to='assessments.analysisrun'),
+            model_name="responsetraitcomponent",
+            name="run",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="components",
+                to="assessments.analysisrun",
+            ),
         ),
         migrations.AlterField(
-            model_name='traitscore',
-            name='run',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='assessments.analysisrun'),
+            model_name="traitscore",
+            name="run",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="scores",
+                to="assessments.analysisrun",
+            ),
         ),
     ]
