@@ -14,8 +14,9 @@ contribution and every item range is a small integer (so every sum is exact, wha
 order, as `math.fsum` is), fewer than 128 items answer (so an item mean is never within float
 error of a 6-decimal rounding tie) and every dimension's range spans fewer than 512 (the same for
 the 0–100 scale). Divisions and comparisons are the same IEEE operations in PostgreSQL as in
-Python. The JSON `result` rounds to 6 decimals as `ScoreResult.to_dict()` does and keeps its
-numbers' scales (`60.0`, `41.666667`). Any other version — and any session with an answer that the
+Python. The JSON `result` (`ScoreResult.to_stored_dict()`: without the components, which the
+audit rows hold) rounds to 6 decimals as `to_dict()` does and keeps its numbers' scales (`60.0`,
+`41.666667`). Any other version — and any session with an answer that the
 engine would refuse — is scored by the engine (`services._score_batch`). A test compares both
 paths on random answer sheets of every built-in instrument.
 """
@@ -41,7 +42,7 @@ from assessments.models import (
     TraitScore,
 )
 from assessments.scoring.engine import ordered_dimensions
-from assessments.scoring.model import _canonical, subtree
+from assessments.scoring.model import subtree
 from assessments.scoring.rules import contributions, item_range, value_bounds
 
 # Bounds under which sums are exact and 6-decimal rounding can never meet a tie (module doc).
@@ -128,7 +129,6 @@ def compile_version(plan) -> CompiledVersion | None:
             "k_rule",
             "k_input",
             "k_contribution",
-            "k_json",
             "r_item",
             "r_option",
             "r_dimension",
@@ -203,7 +203,6 @@ def compile_version(plan) -> CompiledVersion | None:
                 # What the ORM (JSONField) and ScoreResult.to_dict() would store, as JSON text.
                 p["k_input"].append(None if component.input is None else json.dumps(component.input))
                 p["k_contribution"].append(component.contribution)
-                p["k_json"].append(json.dumps(_canonical(component)))
             for slug, (low, high) in reached.items():
                 inside = [c for c in found if c.dimension in subtrees[slug]]
                 p["r_item"].append(item_id)
@@ -250,9 +249,13 @@ def compile_version(plan) -> CompiledVersion | None:
     )
 
 
-def _fmt(column: str) -> str:
-    """A float as `ScoreResult.to_dict()` stores it: rounded to 6 decimals, shortest, `60.0`."""
-    rounded = f"trim_scale(round(({column})::numeric, 6))"
+def _rounded(column: str) -> str:
+    """A float rounded to 6 decimals as `ScoreResult.to_dict()` rounds it, shortest (`_fmt`)."""
+    return f"trim_scale(round(({column})::numeric, 6))"
+
+
+def _fmt(rounded: str) -> str:
+    """A `_rounded` number as `to_dict()` stores it: at least one decimal (`60.0`)."""
     return f"round({rounded}, greatest(scale({rounded}), 1))"
 
 
@@ -295,9 +298,9 @@ component_table AS (
     SELECT * FROM unnest(
         %(k_item)s::bigint[], %(k_option)s::bigint[], %(k_pos)s::int[], %(k_dimension)s::bigint[],
         %(k_audit_option)s::bigint[], %(k_mapping)s::bigint[], %(k_rule)s::text[], %(k_input)s::jsonb[],
-        %(k_contribution)s::float8[], %(k_json)s::jsonb[]
+        %(k_contribution)s::float8[]
     ) AS k(item_id, option_id, comp_pos, dimension_id, audit_option_id, mapping_id, rule_type, input_value,
-           contribution, json)
+           contribution)
 ),
 components AS MATERIALIZED (
     SELECT a.run_id, a.pos, a.item_pos, k.*
@@ -401,22 +404,27 @@ unanswered AS (
       AND NOT EXISTS (SELECT 1 FROM answered a WHERE a.run_id = r.run_id AND a.item_id = i.item_id)
     GROUP BY r.run_id
 ),
+-- Each number rounded once (OFFSET 0 keeps the planner from inlining it into _fmt's two uses);
+-- built as json text, parsed once per run: jsonb_build_object per dimension costs twice as much.
 dimension_json AS (
-    SELECT run_id, jsonb_agg(jsonb_build_object(
-        'dimension', slug, 'raw', {_fmt("raw")}, 'normalized', {_fmt("normalized")},
-        'item_mean', {_fmt("item_mean")}, 'band', band, 'band_label', band_label, 'narrative', narrative,
-        'item_count', item_count, 'facets', facets,
-        'scale_min', {_fmt("scale_min")}, 'scale_max', {_fmt("scale_max")}, 'relative', NULL
-    ) ORDER BY dim_pos) AS j
-    FROM banded GROUP BY run_id
+    SELECT b.run_id, json_agg(json_build_object(
+        'dimension', b.slug, 'raw', {_fmt("f.raw")}, 'normalized', {_fmt("f.normalized")},
+        'item_mean', {_fmt("f.item_mean")}, 'band', b.band, 'band_label', b.band_label,
+        'narrative', b.narrative, 'item_count', b.item_count, 'facets', b.facets,
+        'scale_min', {_fmt("f.scale_min")}, 'scale_max', {_fmt("f.scale_max")}, 'relative', NULL
+    ) ORDER BY b.dim_pos) AS j
+    FROM banded b CROSS JOIN LATERAL (
+        SELECT {_rounded("b.raw")} AS raw, {_rounded("b.normalized")} AS normalized,
+               {_rounded("b.item_mean")} AS item_mean, {_rounded("b.scale_min")} AS scale_min,
+               {_rounded("b.scale_max")} AS scale_max
+        OFFSET 0
+    ) AS f
+    GROUP BY b.run_id
 ),
 composite_json AS (
     SELECT run_id, jsonb_agg(jsonb_build_object('composite', slug, 'value', NULL, 'primary', primary_slug)
         ORDER BY comp_pos) AS j
     FROM composites GROUP BY run_id
-),
-component_json AS (
-    SELECT run_id, jsonb_agg(json ORDER BY item_pos, comp_pos) AS j FROM components GROUP BY run_id
 ),
 done AS (
     UPDATE {tables["run"]} AS run
@@ -424,9 +432,8 @@ done AS (
         attempts = run.attempts + 1, started_at = %(now)s,
         result = jsonb_build_object(
             'score_version', %(score_version)s::text,
-            'dimensions', coalesce(dj.j, '[]'::jsonb),
+            'dimensions', coalesce(dj.j::jsonb, '[]'::jsonb),
             'composites', coalesce(cj.j, '[]'::jsonb),
-            'components', coalesce(kj.j, '[]'::jsonb),
             'skipped', '[]'::jsonb,
             'unanswered', coalesce(u.keys, '[]'::jsonb),
             'unanswered_required', coalesce(u.required, '[]'::jsonb)
@@ -434,7 +441,6 @@ done AS (
     FROM runs x
     LEFT JOIN dimension_json dj ON dj.run_id = x.run_id
     LEFT JOIN composite_json cj ON cj.run_id = x.run_id
-    LEFT JOIN component_json kj ON kj.run_id = x.run_id
     LEFT JOIN unanswered u ON u.run_id = x.run_id
     WHERE run.id = x.run_id
 ),

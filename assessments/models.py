@@ -335,8 +335,13 @@ class AnalysisRun(models.Model):
 
 
 class TraitScore(models.Model):
-    # Looked up by run through the (run, dimension) unique index: no index of its own.
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    # Looked up by run through the (run, dimension) unique index: no index of its own. No database
+    # FK to the run either (here and on the audit rows): the rows are written in the statement
+    # that finishes their claimed, locked run, Django's CASCADE still deletes them with it, and the
+    # deferred per-row checks of a batch's 31,000 rows cost ~0.3 s at each commit (bench/README.md).
+    run = models.ForeignKey(
+        AnalysisRun, on_delete=models.CASCADE, related_name="scores", db_index=False, db_constraint=False
+    )
     # No database FK to the version's rows (db_constraint=False), here and on the other score
     # tables: those rows are immutable once published and PROTECT still guards them in Django,
     # while the per-row constraint checks cost more than scoring itself (bench/README.md).
@@ -381,9 +386,11 @@ class CompositeScore(models.Model):
 class ResponseTraitComponent(models.Model):
     """One answer's contribution to one dimension: the audit trail behind every score."""
 
-    # Read by run through the (run, dimension) index; with no FK checks to the version's rows
-    # and no index of their own (see TraitScore.dimension), 120 audit rows per run stay cheap.
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="components", db_index=False)
+    # Read by run through the (run, dimension) index; with no FK checks (to the run or the
+    # version's rows) and no index of their own (see TraitScore), 120 audit rows per run stay cheap.
+    run = models.ForeignKey(
+        AnalysisRun, on_delete=models.CASCADE, related_name="components", db_index=False, db_constraint=False
+    )
     item = models.ForeignKey(
         QuestionnaireItem, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )

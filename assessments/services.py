@@ -775,7 +775,7 @@ def _store_scored(scored: list[_ScoredRun]) -> None:
     for entry in scored:
         entry.run.status = AnalysisRun.Status.DONE
         entry.run.score_version = entry.result.score_version
-        entry.run.result = entry.result.to_dict()
+        entry.run.result = entry.result.to_stored_dict()
         entry.run.error = ""
         entry.run.finished_at = now
     AnalysisRun.objects.bulk_update(runs, ["status", "score_version", "result", "error", "finished_at"])

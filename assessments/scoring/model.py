@@ -215,6 +215,12 @@ class ScoreResult:
         """Plain JSON-ready data; floats rounded to 6 decimals (the only place the engine rounds)."""
         return _canonical(self)
 
+    def to_stored_dict(self) -> dict[str, Any]:
+        """What a run stores as its `result`: `to_dict()` without `components`, which the run's
+        audit rows (`ResponseTraitComponent`) already hold; readers use `dimensions`, `skipped`
+        and `unanswered`. Each component stored again in the JSON was ~80 % of its size."""
+        return {f.name: _canonical(getattr(self, f.name)) for f in fields(self) if f.name != "components"}
+
     def to_json(self) -> str:
         """Canonical JSON: byte-identical for identical inputs."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)

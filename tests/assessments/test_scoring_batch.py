@@ -86,7 +86,7 @@ def _from_the_pure_engine(run: AnalysisRun) -> tuple:
     return (
         AnalysisRun.Status.DONE,
         result.score_version,
-        json.loads(json.dumps(result.to_dict())),
+        json.loads(json.dumps(result.to_stored_dict())),
         sorted(
             (
                 ids[d.dimension],
@@ -193,3 +193,19 @@ def test_rescore_command_scores_every_submitted_session_of_the_version_again(use
     assert not AnalysisRun.objects.filter(session=sessions[4]).exists()
     # Besides each submit's own run (its outbox task was not run here), only done runs were added.
     assert AnalysisRun.objects.exclude(status=AnalysisRun.Status.DONE).count() == 4
+
+
+def test_deleting_a_session_deletes_its_scores_and_audit_rows(user, page_version):
+    # No database FK from scores and audit rows to their run (migration 0008): Django's CASCADE
+    # must still take them with the run.
+    session = self_session(user, page_version, valid_answers_for(page_version))
+    run = services.session_submit(session=session)
+    assert services.runs_score_batch(run_ids=[run.pk]) == 1
+    assert TraitScore.objects.filter(run=run).exists()
+    assert ResponseTraitComponent.objects.filter(run=run).exists()
+
+    AssessmentSession.objects.get(pk=session.pk).delete()
+
+    assert not TraitScore.objects.filter(run_id=run.pk).exists()
+    assert not ResponseTraitComponent.objects.filter(run_id=run.pk).exists()
+    assert not CompositeScore.objects.filter(run_id=run.pk).exists()

@@ -199,6 +199,14 @@ def test_raw_values_are_stored_unrounded_and_rounded_only_when_serialised():
     assert '"raw":0.333333' in result.to_json()
 
 
+def test_the_stored_result_is_the_full_one_without_its_components():
+    inst = make(likert("q1", "d"), likert("q2", "d", reverse=True))
+    result = score(inst, {"q1": Answer(option="4"), "q2": Answer(option="2")}, as_of=AS_OF)
+    full = result.to_dict()
+    assert len(full["components"]) == 2
+    assert result.to_stored_dict() == {name: value for name, value in full.items() if name != "components"}
+
+
 def test_to_json_is_canonical():
     inst = make(
         Item("q", "boolean", mappings=(Mapping("m", "d", "boolean_gate", {"true": -0.0000001, "false": 1}),))
