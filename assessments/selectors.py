@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
 from django.db.models import Avg, Count, IntegerField, Max, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 
@@ -296,17 +298,19 @@ def session_for_user(user, session_id) -> AssessmentSession:
     The rule of `sessions_for_user`, checked on the one row read by its primary key (a plain
     join, without the list's DISTINCT over OR-ed joins): this read is on every page and save.
     """
-    found = list(
-        AssessmentSession.objects.select_related(
-            "questionnaire_version__questionnaire",
-            "questionnaire_version__analysis_model",
-            "subject",
-            "survey",
+    session = _session_with_plan("s.id = %s", [session_id])
+    if session is _NOT_CACHED:
+        found = list(
+            AssessmentSession.objects.select_related(
+                "questionnaire_version__questionnaire",
+                "questionnaire_version__analysis_model",
+                "subject",
+                "survey",
+            )
+            .filter(pk=session_id)
+            .order_by()[:1]  # by primary key: no ORDER BY to build (`first()` adds one)
         )
-        .filter(pk=session_id)
-        .order_by()[:1]  # by primary key: no ORDER BY to build (`first()` adds one)
-    )
-    session = found[0] if found else None
+        session = found[0] if found else None
     if session is None or not user.is_authenticated:
         raise AssessmentSession.DoesNotExist("No such session.")
     subject = session.subject
@@ -315,6 +319,89 @@ def session_for_user(user, session_id) -> AssessmentSession:
     ):
         return session
     raise AssessmentSession.DoesNotExist("No such session.")
+
+
+# The session row that every taking page and save reads first, with its subject and survey and
+# the plan key of its version, as one statement written once per process from the models'
+# fields. Its version (with questionnaire and analysis model) is then the plan's shared copy,
+# as `select_related` would have loaded it: the same key means the same rows. Compiling the
+# ORM's six-table select_related on every request cost more than running it, and reading the
+# version, questionnaire and analysis model rows whole (their JSON columns) more again.
+_NOT_CACHED = object()
+
+
+@dataclass(frozen=True)
+class _RowPart:
+    model: type
+    attnames: tuple[str, ...]
+    converters: tuple[tuple, ...]  # per field, as the ORM applies them (JSON, …)
+
+    def build(self, values, connection):
+        values = list(values)
+        for index, field_converters in self.converters:
+            for converter in field_converters:
+                values[index] = converter(values[index], None, connection)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
+@functools.cache
+def _session_statement() -> tuple[str, tuple[_RowPart, ...]]:
+    parts, columns = [], []
+    for model, alias in ((AssessmentSession, "s"), (SubjectProfile, "sub"), (Survey, "sv")):
+        fields = model._meta.concrete_fields
+        columns += [f'{alias}."{field.column}"' for field in fields]
+        converters = tuple(
+            (index, tuple(field.get_db_converters(connection)))
+            for index, field in enumerate(fields)
+            if field.get_db_converters(connection)
+        )
+        parts.append(_RowPart(model, tuple(field.attname for field in fields), converters))
+    version = QuestionnaireVersion._meta
+    session = AssessmentSession._meta
+
+    def fk(meta, name: str) -> str:
+        return meta.get_field(name).column
+
+    sql = (
+        f"SELECT {', '.join(columns)}, v.updated_at, v.published_at, q.updated_at, m.updated_at"
+        f' FROM "{session.db_table}" s'
+        f' JOIN "{SubjectProfile._meta.db_table}" sub ON sub.id = s."{fk(session, "subject")}"'
+        f' JOIN "{version.db_table}" v ON v.id = s."{fk(session, "questionnaire_version")}"'
+        f' JOIN "{version.get_field("questionnaire").related_model._meta.db_table}" q'
+        f' ON q.id = v."{fk(version, "questionnaire")}"'
+        f' JOIN "{version.get_field("analysis_model").related_model._meta.db_table}" m'
+        f' ON m.id = v."{fk(version, "analysis_model")}"'
+        f' LEFT JOIN "{Survey._meta.db_table}" sv ON sv.id = s."{fk(session, "survey")}"'
+    )
+    return sql, tuple(parts)
+
+
+def _session_with_plan(where: str, params: list, order: str = "", survey: Survey | None = None):
+    """The first session matching `where` (SQL on alias `s`), with its subject, survey and version
+    (the cached plan's); None when there is none; `_NOT_CACHED` when its version has no plan in
+    this process (a draft, a version changed since, the first request): the caller then loads it
+    with the ORM, as before."""
+    sql, (session_part, subject_part, survey_part) = _session_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} WHERE {where}{order} LIMIT 1", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session_end = len(session_part.attnames)
+    subject_end = session_end + len(subject_part.attnames)
+    survey_end = subject_end + len(survey_part.attnames)
+    session = session_part.build(row[:session_end], connection)
+    plan = questionnaire_plan.cached_plan((session.questionnaire_version_id, *row[survey_end:]))
+    if plan is None:
+        return _NOT_CACHED
+    cache = session._state.fields_cache
+    cache["questionnaire_version"] = plan.version
+    cache["subject"] = subject_part.build(row[session_end:subject_end], connection)
+    if session.survey_id is None:
+        cache["survey"] = None
+    else:
+        cache["survey"] = survey or survey_part.build(row[subject_end:survey_end], connection)
+    return session
 
 
 def latest_run(session: AssessmentSession) -> AnalysisRun | None:
@@ -873,6 +960,14 @@ def survey_by_share_token(share_token: str) -> Survey:
 def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSession | None:
     if not responder_id:
         return None
+    session = _session_with_plan(
+        "s.survey_id = %s AND s.responder_id = %s",
+        [survey.pk, responder_id],
+        order=" ORDER BY s.started_at DESC",  # the model's ordering, as `first()` applies it
+        survey=survey,
+    )
+    if session is not _NOT_CACHED:
+        return session
     return (
         AssessmentSession.objects.filter(survey=survey, responder_id=responder_id)
         .select_related(

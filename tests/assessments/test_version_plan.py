@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments import selectors, services
+from assessments.models import AssessmentSession, SubjectProfile
 from questionnaires import plan as version_plans
 from questionnaires import services as questionnaire_services
 from questionnaires.models import (
@@ -163,6 +164,55 @@ def test_the_take_page_costs_at_most_four_queries(user_client, user, page_versio
 
     assert response.status_code == 200
     assert len(_statements(context)) <= 4, _statements(context)
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_a_session_read_with_its_cached_plan_is_the_row_the_orm_reads(user, page_version):
+    session = self_session(user, page_version, {"tidy": 3})
+    SubjectProfile.objects.filter(pk=session.subject_id).update(metadata={"team": "blue", "n": [1, 2]})
+    by_orm = _session_as_a_request_loads_it(user, session)  # no plan in this process yet: the ORM
+    selectors.session_plan(by_orm)
+
+    with CaptureQueriesContext(connection) as context:
+        read = _session_as_a_request_loads_it(user, session)
+
+    assert len(_statements(context)) == 1, _statements(context)
+    assert _fields(read) == _fields(by_orm)
+    assert _fields(read.subject) == _fields(by_orm.subject)
+    assert read.subject.metadata == {"team": "blue", "n": [1, 2]}
+    assert read.survey is None
+    assert read.questionnaire_version is selectors.session_plan(read).version
+    assert _fields(read.questionnaire_version) == _fields(by_orm.questionnaire_version)
+
+
+def test_a_responder_session_read_with_its_cached_plan_is_the_row_the_orm_reads(client, user, page_version):
+    survey = services.survey_create(owner=user, version=page_version, title="About me")
+    assert client.post(f"/s/{survey.share_token}/").status_code == 302
+    responder_id = AssessmentSession.objects.get(survey=survey).responder_id
+    survey = selectors.survey_by_share_token(survey.share_token)
+    by_orm = selectors.survey_responder_session(survey, responder_id)
+    selectors.session_plan(by_orm)
+
+    with CaptureQueriesContext(connection) as context:
+        read = selectors.survey_responder_session(survey, responder_id)
+
+    assert len(_statements(context)) == 1, _statements(context)
+    assert _fields(read) == _fields(by_orm)
+    assert _fields(read.subject) == _fields(by_orm.subject)
+    assert _fields(read.survey) == _fields(by_orm.survey)
+    assert read.questionnaire_version is selectors.session_plan(read).version
+    assert selectors.survey_responder_session(survey, "someone-else") is None
+
+
+def test_another_users_session_is_not_found_with_a_cached_plan_either(user, other_user, page_version):
+    session = self_session(user, page_version)
+    selectors.session_plan(_session_as_a_request_loads_it(user, session))
+
+    with pytest.raises(AssessmentSession.DoesNotExist):
+        selectors.session_for_user(other_user, session.pk)
 
 
 def test_the_anonymous_take_page_costs_at_most_four_queries(client, user, page_version):
