@@ -305,7 +305,7 @@ def session_for_user(user, session_id) -> AssessmentSession:
     The rule of `sessions_for_user`, checked on the one row read by its primary key (a plain
     join, without the list's DISTINCT over OR-ed joins): this read is on every page and save.
     """
-    session = _session_with_plan("s.id = %s", [session_id])
+    session = _row_with_plan(AssessmentSession, "m0.id = %s", [session_id])
     if session is _NOT_CACHED:
         found = list(
             AssessmentSession.objects.select_related(
@@ -328,20 +328,23 @@ def session_for_user(user, session_id) -> AssessmentSession:
     raise AssessmentSession.DoesNotExist("No such session.")
 
 
-# The session row that every taking page and save reads first, with its subject and survey and
-# the plan key of its version, as one statement written once per process from the models'
-# fields. Its version (with questionnaire and analysis model) is then the plan's shared copy,
-# as `select_related` would have loaded it: the same key means the same rows. Compiling the
-# ORM's six-table select_related on every request cost more than running it, and reading the
-# version, questionnaire and analysis model rows whole (their JSON columns) more again.
+# The session row that every taking page and save reads first (and an anonymous responder's
+# survey), with its subject (and survey) and the plan key of its version, as one statement
+# written once per process from the models' fields. Its version (with questionnaire and analysis
+# model) is then the plan's shared copy, as `select_related` would have loaded it: the same key
+# means the same rows. Compiling the ORM's five- or six-table select_related on every request
+# cost more than running it, and reading the version, questionnaire and analysis model rows
+# whole (their JSON columns) more again.
 _NOT_CACHED = object()
 
 
 @dataclass(frozen=True)
 class _RowPart:
     model: type
+    relation: str  # the field of the main row that this part fills ("" for the main row)
     attnames: tuple[str, ...]
     converters: tuple[tuple, ...]  # per field, as the ORM applies them (JSON, …)
+    pk_index: int
 
     def build(self, values, connection):
         values = list(values)
@@ -352,63 +355,75 @@ class _RowPart:
 
 
 @functools.cache
-def _session_statement() -> tuple[str, tuple[_RowPart, ...]]:
-    parts, columns = [], []
-    for model, alias in ((AssessmentSession, "s"), (SubjectProfile, "sub"), (Survey, "sv")):
-        fields = model._meta.concrete_fields
-        columns += [f'{alias}."{field.column}"' for field in fields]
+def _row_statement(model: type) -> tuple[str, tuple[_RowPart, ...]]:
+    """SELECT … FROM the model's table (alias `m0`) with its subject, its survey (a session's)
+    and its version's plan key, for `_row_with_plan`."""
+    meta, version = model._meta, QuestionnaireVersion._meta
+    related = [name for name in ("subject", "survey") if any(f.name == name for f in meta.concrete_fields)]
+    parts, columns, joins = [], [], []
+    for index, relation in enumerate(["", *related]):
+        part_model = model if not relation else meta.get_field(relation).related_model
+        fields = part_model._meta.concrete_fields
+        columns += [f'm{index}."{field.column}"' for field in fields]
         converters = tuple(
-            (index, tuple(field.get_db_converters(connection)))
-            for index, field in enumerate(fields)
+            (position, tuple(field.get_db_converters(connection)))
+            for position, field in enumerate(fields)
             if field.get_db_converters(connection)
         )
-        parts.append(_RowPart(model, tuple(field.attname for field in fields), converters))
-    version = QuestionnaireVersion._meta
-    session = AssessmentSession._meta
+        attnames = tuple(field.attname for field in fields)
+        pk_index = attnames.index(part_model._meta.pk.attname)
+        parts.append(_RowPart(part_model, relation, attnames, converters, pk_index))
+        if relation:
+            outer = "LEFT JOIN" if meta.get_field(relation).null else "JOIN"
+            table = part_model._meta.db_table
+            joins.append(
+                f' {outer} "{table}" m{index} ON m{index}.id = m0."{meta.get_field(relation).column}"'
+            )
 
-    def fk(meta, name: str) -> str:
-        return meta.get_field(name).column
+    def table(name: str) -> str:
+        return version.get_field(name).related_model._meta.db_table
 
     sql = (
-        f"SELECT {', '.join(columns)}, v.updated_at, v.published_at, q.updated_at, m.updated_at"
-        f' FROM "{session.db_table}" s'
-        f' JOIN "{SubjectProfile._meta.db_table}" sub ON sub.id = s."{fk(session, "subject")}"'
-        f' JOIN "{version.db_table}" v ON v.id = s."{fk(session, "questionnaire_version")}"'
-        f' JOIN "{version.get_field("questionnaire").related_model._meta.db_table}" q'
-        f' ON q.id = v."{fk(version, "questionnaire")}"'
-        f' JOIN "{version.get_field("analysis_model").related_model._meta.db_table}" m'
-        f' ON m.id = v."{fk(version, "analysis_model")}"'
-        f' LEFT JOIN "{Survey._meta.db_table}" sv ON sv.id = s."{fk(session, "survey")}"'
+        f"SELECT {', '.join(columns)}, v.updated_at, v.published_at, q.updated_at, a.updated_at"
+        f' FROM "{meta.db_table}" m0{"".join(joins)}'
+        f' JOIN "{version.db_table}" v ON v.id = m0."{meta.get_field("questionnaire_version").column}"'
+        f' JOIN "{table("questionnaire")}" q ON q.id = v."{version.get_field("questionnaire").column}"'
+        f' JOIN "{table("analysis_model")}" a ON a.id = v."{version.get_field("analysis_model").column}"'
     )
     return sql, tuple(parts)
 
 
-def _session_with_plan(where: str, params: list, order: str = "", survey: Survey | None = None):
-    """The first session matching `where` (SQL on alias `s`), with its subject, survey and version
-    (the cached plan's); None when there is none; `_NOT_CACHED` when its version has no plan in
-    this process (a draft, a version changed since, the first request): the caller then loads it
-    with the ORM, as before."""
-    sql, (session_part, subject_part, survey_part) = _session_statement()
+def _row_with_plan(model: type, where: str, params: list, order: str = "", **known):
+    """The first `model` row matching `where` (SQL on alias `m0`), with its subject, survey (a
+    session's; or the one given in `known`) and version (the cached plan's); None when there is
+    none; `_NOT_CACHED` when its version has no plan in this process (a draft, a version changed
+    since, the first request): the caller then loads it with the ORM, as before."""
+    sql, parts = _row_statement(model)
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} WHERE {where}{order} LIMIT 1", params)
         row = cursor.fetchone()
     if row is None:
         return None
-    session_end = len(session_part.attnames)
-    subject_end = session_end + len(subject_part.attnames)
-    survey_end = subject_end + len(survey_part.attnames)
-    session = session_part.build(row[:session_end], connection)
-    plan = questionnaire_plan.cached_plan((session.questionnaire_version_id, *row[survey_end:]))
+    main_part, *related = parts
+    end = len(main_part.attnames)
+    instance = main_part.build(row[:end], connection)
+    starts = []
+    for part in related:
+        starts.append(end)
+        end += len(part.attnames)
+    plan = questionnaire_plan.cached_plan((instance.questionnaire_version_id, *row[end:]))
     if plan is None:
         return _NOT_CACHED
-    cache = session._state.fields_cache
+    cache = instance._state.fields_cache
     cache["questionnaire_version"] = plan.version
-    cache["subject"] = subject_part.build(row[session_end:subject_end], connection)
-    if session.survey_id is None:
-        cache["survey"] = None
-    else:
-        cache["survey"] = survey or survey_part.build(row[subject_end:survey_end], connection)
-    return session
+    for part, start in zip(related, starts, strict=True):
+        if part.relation in known:
+            cache[part.relation] = known[part.relation]
+        elif row[start + part.pk_index] is None:  # an outer join that found nothing
+            cache[part.relation] = None
+        else:
+            cache[part.relation] = part.build(row[start : start + len(part.attnames)], connection)
+    return instance
 
 
 def latest_run(session: AssessmentSession) -> AnalysisRun | None:
@@ -959,6 +974,11 @@ def thresholds_for_dimensions(dimension_ids: Iterable[int]) -> list[TraitThresho
 
 def survey_by_share_token(share_token: str) -> Survey:
     """Raises Survey.DoesNotExist for an unknown link (callers answer 404)."""
+    survey = _row_with_plan(Survey, "m0.share_token = %s", [share_token])
+    if survey is None:
+        raise Survey.DoesNotExist("No such survey.")
+    if survey is not _NOT_CACHED:
+        return survey
     return Survey.objects.select_related(
         "subject", "questionnaire_version__questionnaire", "questionnaire_version__analysis_model"
     ).get(share_token=share_token)
@@ -967,10 +987,11 @@ def survey_by_share_token(share_token: str) -> Survey:
 def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSession | None:
     if not responder_id:
         return None
-    session = _session_with_plan(
-        "s.survey_id = %s AND s.responder_id = %s",
+    session = _row_with_plan(
+        AssessmentSession,
+        "m0.survey_id = %s AND m0.responder_id = %s",
         [survey.pk, responder_id],
-        order=" ORDER BY s.started_at DESC",  # the model's ordering, as `first()` applies it
+        order=" ORDER BY m0.started_at DESC",  # the model's ordering, as `first()` applies it
         survey=survey,
     )
     if session is not _NOT_CACHED:

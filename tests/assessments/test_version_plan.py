@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments import selectors, services
-from assessments.models import AssessmentSession, SubjectProfile
+from assessments.models import AssessmentSession, SubjectProfile, Survey
 from questionnaires import plan as version_plans
 from questionnaires import services as questionnaire_services
 from questionnaires.models import (
@@ -192,14 +192,21 @@ def test_a_responder_session_read_with_its_cached_plan_is_the_row_the_orm_reads(
     survey = services.survey_create(owner=user, version=page_version, title="About me")
     assert client.post(f"/s/{survey.share_token}/").status_code == 302
     responder_id = AssessmentSession.objects.get(survey=survey).responder_id
-    survey = selectors.survey_by_share_token(survey.share_token)
-    by_orm = selectors.survey_responder_session(survey, responder_id)
+    version_plans.clear()
+    survey_by_orm = selectors.survey_by_share_token(survey.share_token)
+    by_orm = selectors.survey_responder_session(survey_by_orm, responder_id)
     selectors.session_plan(by_orm)
 
     with CaptureQueriesContext(connection) as context:
+        survey = selectors.survey_by_share_token(survey.share_token)
         read = selectors.survey_responder_session(survey, responder_id)
 
-    assert len(_statements(context)) == 1, _statements(context)
+    assert len(_statements(context)) == 2, _statements(context)
+    assert _fields(survey) == _fields(survey_by_orm)
+    assert _fields(survey.subject) == _fields(survey_by_orm.subject)
+    assert survey.questionnaire_version is selectors.session_plan(survey).version
+    with pytest.raises(Survey.DoesNotExist):
+        selectors.survey_by_share_token("no-such-link")
     assert _fields(read) == _fields(by_orm)
     assert _fields(read.subject) == _fields(by_orm.subject)
     assert _fields(read.survey) == _fields(by_orm.survey)
