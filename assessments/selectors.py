@@ -6,6 +6,7 @@ import dataclasses
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
@@ -305,7 +306,18 @@ def session_for_user(user, session_id) -> AssessmentSession:
     The rule of `sessions_for_user`, checked on the one row read by its primary key (a plain
     join, without the list's DISTINCT over OR-ed joins): this read is on every page and save.
     """
-    session = _row_with_plan(AssessmentSession, "m0.id = %s", [session_id])
+    return session_and_answers_for_user(user, session_id, with_answers=False)[0]
+
+
+def session_and_answers_for_user(
+    user, session_id, *, with_answers: bool = True
+) -> tuple[AssessmentSession, dict[str, scoring.Answer] | None]:
+    """`session_for_user`, and the session's answers read with it when that was possible (else
+    None: read them with `session_answers`). For a page that reads them first thing (the take
+    page); anything that saves in between must read them again."""
+    session, answers = _row_and_answers(
+        AssessmentSession, "m0.id = %s", [session_id], with_answers=with_answers
+    )
     if session is _NOT_CACHED:
         found = list(
             AssessmentSession.objects.select_related(
@@ -324,7 +336,7 @@ def session_for_user(user, session_id) -> AssessmentSession:
     if session.respondent_user_id == user.pk or (
         session.survey_id is None and user.pk in (subject.user_id, subject.owner_id)
     ):
-        return session
+        return session, answers
     raise AssessmentSession.DoesNotExist("No such session.")
 
 
@@ -355,9 +367,10 @@ class _RowPart:
 
 
 @functools.cache
-def _row_statement(model: type) -> tuple[str, tuple[_RowPart, ...]]:
+def _row_statement(model: type, with_answers: bool = False) -> tuple[str, tuple[_RowPart, ...]]:
     """SELECT … FROM the model's table (alias `m0`) with its subject, its survey (a session's)
-    and its version's plan key, for `_row_with_plan`."""
+    and its version's plan key, for `_row_with_plan`; `with_answers` (a session): then also its
+    answers' columns as parallel arrays (one aggregate, so one row order)."""
     meta, version = model._meta, QuestionnaireVersion._meta
     related = [name for name in ("subject", "survey") if any(f.name == name for f in meta.concrete_fields)]
     parts, columns, joins = [], [], []
@@ -390,7 +403,15 @@ def _row_statement(model: type) -> tuple[str, tuple[_RowPart, ...]]:
         f' JOIN "{table("questionnaire")}" q ON q.id = v."{version.get_field("questionnaire").column}"'
         f' JOIN "{table("analysis_model")}" a ON a.id = v."{version.get_field("analysis_model").column}"'
     )
+    if with_answers:
+        arrays = ", ".join(f"array_agg(r.{column})" for column in _ANSWER_COLUMNS)
+        sql = sql.replace(" FROM ", ", answers.* FROM ", 1)
+        sql += f" LEFT JOIN LATERAL (SELECT {arrays} FROM {Response._meta.db_table} r"
+        sql += " WHERE r.session_id = m0.id) answers ON true"
     return sql, tuple(parts)
+
+
+_ANSWER_COLUMNS = ("item_id", "value_boolean", "value_number", "value_text", "selected_option_id")
 
 
 def _row_with_plan(model: type, where: str, params: list, order: str = "", **known):
@@ -398,12 +419,21 @@ def _row_with_plan(model: type, where: str, params: list, order: str = "", **kno
     session's; or the one given in `known`) and version (the cached plan's); None when there is
     none; `_NOT_CACHED` when its version has no plan in this process (a draft, a version changed
     since, the first request): the caller then loads it with the ORM, as before."""
-    sql, parts = _row_statement(model)
+    return _row_and_answers(model, where, params, order, **known)[0]
+
+
+def _row_and_answers(
+    model: type, where: str, params: list, order: str = "", *, with_answers: bool = False, **known
+) -> tuple[Any, dict[str, scoring.Answer] | None]:
+    """`_row_with_plan`, and with `with_answers` the session's answers as `session_answers` reads
+    them, from the same statement (None when not read so: a version with multiple choice items,
+    whose selections that statement leaves out)."""
+    sql, parts = _row_statement(model, with_answers)
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} WHERE {where}{order} LIMIT 1", params)
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, None
     main_part, *related = parts
     end = len(main_part.attnames)
     instance = main_part.build(row[:end], connection)
@@ -411,9 +441,9 @@ def _row_with_plan(model: type, where: str, params: list, order: str = "", **kno
     for part in related:
         starts.append(end)
         end += len(part.attnames)
-    plan = questionnaire_plan.cached_plan((instance.questionnaire_version_id, *row[end:]))
+    plan = questionnaire_plan.cached_plan((instance.questionnaire_version_id, *row[end : end + 4]))
     if plan is None:
-        return _NOT_CACHED
+        return _NOT_CACHED, None
     cache = instance._state.fields_cache
     cache["questionnaire_version"] = plan.version
     for part, start in zip(related, starts, strict=True):
@@ -423,7 +453,11 @@ def _row_with_plan(model: type, where: str, params: list, order: str = "", **kno
             cache[part.relation] = None
         else:
             cache[part.relation] = part.build(row[start : start + len(part.attnames)], connection)
-    return instance
+    if not with_answers or plan.derived("answer_keys", _answer_keys).has_multi_choice:
+        return instance, None
+    columns = row[end + 4 :]
+    rows = zip(*columns, [None] * len(columns[0]), strict=True) if columns[0] is not None else ()
+    return instance, answers_from_rows(plan, rows)
 
 
 def latest_run(session: AssessmentSession) -> AnalysisRun | None:
@@ -985,18 +1019,26 @@ def survey_by_share_token(share_token: str) -> Survey:
 
 
 def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSession | None:
+    return survey_responder_session_and_answers(survey, responder_id, with_answers=False)[0]
+
+
+def survey_responder_session_and_answers(
+    survey: Survey, responder_id: str, *, with_answers: bool = True
+) -> tuple[AssessmentSession | None, dict[str, scoring.Answer] | None]:
+    """`survey_responder_session`, and its answers as `session_and_answers_for_user` reads them."""
     if not responder_id:
-        return None
-    session = _row_with_plan(
+        return None, None
+    session, answers = _row_and_answers(
         AssessmentSession,
         "m0.survey_id = %s AND m0.responder_id = %s",
         [survey.pk, responder_id],
         order=" ORDER BY m0.started_at DESC",  # the model's ordering, as `first()` applies it
+        with_answers=with_answers,
         survey=survey,
     )
     if session is not _NOT_CACHED:
-        return session
-    return (
+        return session, answers
+    session = (
         AssessmentSession.objects.filter(survey=survey, responder_id=responder_id)
         .select_related(
             "questionnaire_version__questionnaire",
@@ -1006,3 +1048,4 @@ def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSes
         )
         .first()
     )
+    return session, None

@@ -12,6 +12,7 @@ from assessments import selectors, services
 from assessments.models import AssessmentSession, SubjectProfile, Survey
 from questionnaires import plan as version_plans
 from questionnaires import services as questionnaire_services
+from questionnaires.importing import import_document
 from questionnaires.models import (
     Questionnaire,
     QuestionnaireVersion,
@@ -19,7 +20,13 @@ from questionnaires.models import (
     TraitDimension,
     TraitThreshold,
 )
-from tests.assessments.factories import api_key_header, import_page_instrument, self_session
+from tests.assessments.factories import (
+    api_instrument_document,
+    api_key_header,
+    import_page_instrument,
+    self_session,
+)
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -220,6 +227,55 @@ def test_another_users_session_is_not_found_with_a_cached_plan_either(user, othe
 
     with pytest.raises(AssessmentSession.DoesNotExist):
         selectors.session_for_user(other_user, session.pk)
+
+
+def _version_without_multiple_choice():
+    document = api_instrument_document(slug="no-multi")
+    items = document["version"]["items"]
+    document["version"]["items"] = [item for item in items if item["type"] != "multi_choice"]
+    return import_document(document, publish=True).version
+
+
+def test_the_answers_read_with_the_session_are_those_read_alone(user):
+    version = _version_without_multiple_choice()
+    session = self_session(user, version, {"q1": True, "q2": "4", "q3": "2", "q6": "Nothing.", "q7": 8})
+    unanswered = self_session(other := UserFactory(), version)
+    version_plans.clear()
+    first, answers = selectors.session_and_answers_for_user(user, session.pk)  # the ORM: no plan yet
+    assert answers is None
+    selectors.session_plan(first)
+
+    with CaptureQueriesContext(connection) as context:
+        read, answers = selectors.session_and_answers_for_user(user, session.pk)
+
+    assert len(_statements(context)) == 1, _statements(context)
+    assert answers == selectors.session_answers(read)
+    assert answers["q7"].number == 8 and answers["q6"].text == "Nothing." and answers["q1"].boolean is True
+    assert selectors.session_and_answers_for_user(other, unanswered.pk)[1] == {}
+
+
+def test_the_take_page_costs_three_queries_without_multiple_choice(user_client, user):
+    session = self_session(user, _version_without_multiple_choice(), {"q2": "4"})
+    user_client.get(f"/assessments/{session.pk}/q/1/")  # builds the plan
+
+    with CaptureQueriesContext(connection) as context:
+        response = user_client.get(f"/assessments/{session.pk}/q/1/")
+
+    assert response.status_code == 200
+    assert 'value="4" checked' in response.content.decode()
+    statements = _statements(context)
+    assert len(statements) <= 3, statements  # (the session cookie), the user, the session
+    assert not [sql for sql in statements if _from_table(sql).strip('"') == "assessments_response"]
+
+
+def test_a_version_with_multiple_choice_reads_its_answers_alone(user, page_version):
+    session = self_session(user, page_version, {"hobbies": ["read"]})
+    selectors.session_plan(_session_as_a_request_loads_it(user, session))
+
+    read, answers = selectors.session_and_answers_for_user(user, session.pk)
+
+    assert answers is None  # the selections are not in that statement
+    assert selectors.session_answers(read)["hobbies"].options == ("read",)
 
 
 def test_the_anonymous_take_page_costs_at_most_four_queries(client, user, page_version):
