@@ -56,7 +56,10 @@ _PARTIALS = "partials"
 
 
 MEMO_MAX = 20_000
+# Also bounded by size: the site header is remembered per user and path (~4 kB each).
+MEMO_MAX_CHARS = 16_000_000
 _memo: dict[tuple, tuple] = {}  # key: (output, variables it set)
+_memo_chars = 0
 _memo_lock = threading.Lock()
 _PLAIN_NODES = (
     TextNode,
@@ -239,10 +242,7 @@ class PartialDefNode(template.Node):
             return self.nodelist.render(context)
         if found is None:
             found = self._render_to_remember(context)
-            with _memo_lock:
-                if len(_memo) >= MEMO_MAX:
-                    _memo.clear()
-                _memo[key] = found
+            _remember(key, found)
         else:
             for name, value in found[1]:
                 context[name] = value
@@ -288,10 +288,24 @@ class PartialDefNode(template.Node):
         return tuple(parts)
 
 
+def _remember(key: tuple, found: tuple) -> None:
+    global _memo_chars
+    size = sum(map(len, found[0])) if isinstance(found[0], list) else len(found[0])
+    with _memo_lock:
+        if len(_memo) >= MEMO_MAX or _memo_chars + size > MEMO_MAX_CHARS:
+            _memo.clear()
+            _memo_chars = 0
+        if key not in _memo:
+            _memo_chars += size
+        _memo[key] = found
+
+
 def memo_clear() -> None:
     """Forget every remembered fragment (tests)."""
+    global _memo_chars
     with _memo_lock:
         _memo.clear()
+        _memo_chars = 0
 
 
 class PartialNode(template.Node):

@@ -116,6 +116,18 @@ def test_the_site_header_is_each_users_own(client, user, other_user, staff_user)
     assert 'aria-current="page">Questionnaires' in pages[None]
 
 
+def test_the_memo_is_bounded_by_size(monkeypatch):
+    monkeypatch.setattr(partials, "MEMO_MAX_CHARS", 25)
+    source = "{% partialdef row memo inline %}{{ word }}{% endpartialdef %}"
+    for word in ("a" * 10, "b" * 10):
+        _render(source, word=word)
+    assert len(partials._memo) == 2
+
+    assert _render(source, word="c" * 10) == "c" * 10  # 30 characters: the older ones go
+
+    assert len(partials._memo) == 1
+
+
 def test_a_value_that_cannot_be_hashed_is_rendered_every_time():
     source = "{% partialdef row memo inline %}{% for x in xs %}{{ x }}{% endfor %}{% endpartialdef %}"
     assert _render(source, xs=[1, 2]) == "12"
