@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
 from django.db.models import Avg, Count, IntegerField, Max, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 
@@ -191,8 +194,15 @@ def _answer_keys(plan: VersionPlan) -> AnswerKeys:
 
 def session_answers(session: AssessmentSession, plan: VersionPlan | None = None) -> dict[str, scoring.Answer]:
     """The session's answers keyed by item key, in the engine's terms: one query (item and
-    option keys come from the version's plan; multi-choice selections are aggregated in SQL)."""
-    return sessions_answers([session], plan or session_plan(session)).get(session.pk, {})
+    option keys come from the version's plan; multi-choice selections are aggregated in SQL).
+
+    Written as SQL rather than `sessions_answers`' queryset: every take page and save reads
+    this, and compiling the ORM query cost more than running it."""
+    plan = plan or session_plan(session)
+    sql = f"SELECT {answer_columns_sql(plan)} FROM {Response._meta.db_table} r WHERE r.session_id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session.pk])
+        return answers_from_rows(plan, cursor.fetchall())
 
 
 def sessions_answers(sessions: list[AssessmentSession], plan: VersionPlan) -> dict:
@@ -296,25 +306,158 @@ def session_for_user(user, session_id) -> AssessmentSession:
     The rule of `sessions_for_user`, checked on the one row read by its primary key (a plain
     join, without the list's DISTINCT over OR-ed joins): this read is on every page and save.
     """
-    found = list(
-        AssessmentSession.objects.select_related(
-            "questionnaire_version__questionnaire",
-            "questionnaire_version__analysis_model",
-            "subject",
-            "survey",
-        )
-        .filter(pk=session_id)
-        .order_by()[:1]  # by primary key: no ORDER BY to build (`first()` adds one)
+    return session_and_answers_for_user(user, session_id, with_answers=False)[0]
+
+
+def session_and_answers_for_user(
+    user, session_id, *, with_answers: bool = True
+) -> tuple[AssessmentSession, dict[str, scoring.Answer] | None]:
+    """`session_for_user`, and the session's answers read with it when that was possible (else
+    None: read them with `session_answers`). For a page that reads them first thing (the take
+    page); anything that saves in between must read them again."""
+    session, answers = _row_and_answers(
+        AssessmentSession, "m0.id = %s", [session_id], with_answers=with_answers
     )
-    session = found[0] if found else None
+    if session is _NOT_CACHED:
+        found = list(
+            AssessmentSession.objects.select_related(
+                "questionnaire_version__questionnaire",
+                "questionnaire_version__analysis_model",
+                "subject",
+                "survey",
+            )
+            .filter(pk=session_id)
+            .order_by()[:1]  # by primary key: no ORDER BY to build (`first()` adds one)
+        )
+        session = found[0] if found else None
     if session is None or not user.is_authenticated:
         raise AssessmentSession.DoesNotExist("No such session.")
     subject = session.subject
     if session.respondent_user_id == user.pk or (
         session.survey_id is None and user.pk in (subject.user_id, subject.owner_id)
     ):
-        return session
+        return session, answers
     raise AssessmentSession.DoesNotExist("No such session.")
+
+
+# The session row that every taking page and save reads first (and an anonymous responder's
+# survey), with its subject (and survey) and the plan key of its version, as one statement
+# written once per process from the models' fields. Its version (with questionnaire and analysis
+# model) is then the plan's shared copy, as `select_related` would have loaded it: the same key
+# means the same rows. Compiling the ORM's five- or six-table select_related on every request
+# cost more than running it, and reading the version, questionnaire and analysis model rows
+# whole (their JSON columns) more again.
+_NOT_CACHED = object()
+
+
+@dataclass(frozen=True)
+class _RowPart:
+    model: type
+    relation: str  # the field of the main row that this part fills ("" for the main row)
+    attnames: tuple[str, ...]
+    converters: tuple[tuple, ...]  # per field, as the ORM applies them (JSON, …)
+    pk_index: int
+
+    def build(self, values, connection):
+        values = list(values)
+        for index, field_converters in self.converters:
+            for converter in field_converters:
+                values[index] = converter(values[index], None, connection)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
+@functools.cache
+def _row_statement(model: type, with_answers: bool = False) -> tuple[str, tuple[_RowPart, ...]]:
+    """SELECT … FROM the model's table (alias `m0`) with its subject, its survey (a session's)
+    and its version's plan key, for `_row_with_plan`; `with_answers` (a session): then also its
+    answers' columns as parallel arrays (one aggregate, so one row order)."""
+    meta, version = model._meta, QuestionnaireVersion._meta
+    related = [name for name in ("subject", "survey") if any(f.name == name for f in meta.concrete_fields)]
+    parts, columns, joins = [], [], []
+    for index, relation in enumerate(["", *related]):
+        part_model = model if not relation else meta.get_field(relation).related_model
+        fields = part_model._meta.concrete_fields
+        columns += [f'm{index}."{field.column}"' for field in fields]
+        converters = tuple(
+            (position, tuple(field.get_db_converters(connection)))
+            for position, field in enumerate(fields)
+            if field.get_db_converters(connection)
+        )
+        attnames = tuple(field.attname for field in fields)
+        pk_index = attnames.index(part_model._meta.pk.attname)
+        parts.append(_RowPart(part_model, relation, attnames, converters, pk_index))
+        if relation:
+            outer = "LEFT JOIN" if meta.get_field(relation).null else "JOIN"
+            table = part_model._meta.db_table
+            joins.append(
+                f' {outer} "{table}" m{index} ON m{index}.id = m0."{meta.get_field(relation).column}"'
+            )
+
+    def table(name: str) -> str:
+        return version.get_field(name).related_model._meta.db_table
+
+    sql = (
+        f"SELECT {', '.join(columns)}, v.updated_at, v.published_at, q.updated_at, a.updated_at"
+        f' FROM "{meta.db_table}" m0{"".join(joins)}'
+        f' JOIN "{version.db_table}" v ON v.id = m0."{meta.get_field("questionnaire_version").column}"'
+        f' JOIN "{table("questionnaire")}" q ON q.id = v."{version.get_field("questionnaire").column}"'
+        f' JOIN "{table("analysis_model")}" a ON a.id = v."{version.get_field("analysis_model").column}"'
+    )
+    if with_answers:
+        arrays = ", ".join(f"array_agg(r.{column})" for column in _ANSWER_COLUMNS)
+        sql = sql.replace(" FROM ", ", answers.* FROM ", 1)
+        sql += f" LEFT JOIN LATERAL (SELECT {arrays} FROM {Response._meta.db_table} r"
+        sql += " WHERE r.session_id = m0.id) answers ON true"
+    return sql, tuple(parts)
+
+
+_ANSWER_COLUMNS = ("item_id", "value_boolean", "value_number", "value_text", "selected_option_id")
+
+
+def _row_with_plan(model: type, where: str, params: list, order: str = "", **known):
+    """The first `model` row matching `where` (SQL on alias `m0`), with its subject, survey (a
+    session's; or the one given in `known`) and version (the cached plan's); None when there is
+    none; `_NOT_CACHED` when its version has no plan in this process (a draft, a version changed
+    since, the first request): the caller then loads it with the ORM, as before."""
+    return _row_and_answers(model, where, params, order, **known)[0]
+
+
+def _row_and_answers(
+    model: type, where: str, params: list, order: str = "", *, with_answers: bool = False, **known
+) -> tuple[Any, dict[str, scoring.Answer] | None]:
+    """`_row_with_plan`, and with `with_answers` the session's answers as `session_answers` reads
+    them, from the same statement (None when not read so: a version with multiple choice items,
+    whose selections that statement leaves out)."""
+    sql, parts = _row_statement(model, with_answers)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} WHERE {where}{order} LIMIT 1", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    main_part, *related = parts
+    end = len(main_part.attnames)
+    instance = main_part.build(row[:end], connection)
+    starts = []
+    for part in related:
+        starts.append(end)
+        end += len(part.attnames)
+    plan = questionnaire_plan.cached_plan((instance.questionnaire_version_id, *row[end : end + 4]))
+    if plan is None:
+        return _NOT_CACHED, None
+    cache = instance._state.fields_cache
+    cache["questionnaire_version"] = plan.version
+    for part, start in zip(related, starts, strict=True):
+        if part.relation in known:
+            cache[part.relation] = known[part.relation]
+        elif row[start + part.pk_index] is None:  # an outer join that found nothing
+            cache[part.relation] = None
+        else:
+            cache[part.relation] = part.build(row[start : start + len(part.attnames)], connection)
+    if not with_answers or plan.derived("answer_keys", _answer_keys).has_multi_choice:
+        return instance, None
+    columns = row[end + 4 :]
+    rows = zip(*columns, [None] * len(columns[0]), strict=True) if columns[0] is not None else ()
+    return instance, answers_from_rows(plan, rows)
 
 
 def latest_run(session: AssessmentSession) -> AnalysisRun | None:
@@ -865,15 +1008,37 @@ def thresholds_for_dimensions(dimension_ids: Iterable[int]) -> list[TraitThresho
 
 def survey_by_share_token(share_token: str) -> Survey:
     """Raises Survey.DoesNotExist for an unknown link (callers answer 404)."""
+    survey = _row_with_plan(Survey, "m0.share_token = %s", [share_token])
+    if survey is None:
+        raise Survey.DoesNotExist("No such survey.")
+    if survey is not _NOT_CACHED:
+        return survey
     return Survey.objects.select_related(
         "subject", "questionnaire_version__questionnaire", "questionnaire_version__analysis_model"
     ).get(share_token=share_token)
 
 
 def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSession | None:
+    return survey_responder_session_and_answers(survey, responder_id, with_answers=False)[0]
+
+
+def survey_responder_session_and_answers(
+    survey: Survey, responder_id: str, *, with_answers: bool = True
+) -> tuple[AssessmentSession | None, dict[str, scoring.Answer] | None]:
+    """`survey_responder_session`, and its answers as `session_and_answers_for_user` reads them."""
     if not responder_id:
-        return None
-    return (
+        return None, None
+    session, answers = _row_and_answers(
+        AssessmentSession,
+        "m0.survey_id = %s AND m0.responder_id = %s",
+        [survey.pk, responder_id],
+        order=" ORDER BY m0.started_at DESC",  # the model's ordering, as `first()` applies it
+        with_answers=with_answers,
+        survey=survey,
+    )
+    if session is not _NOT_CACHED:
+        return session, answers
+    session = (
         AssessmentSession.objects.filter(survey=survey, responder_id=responder_id)
         .select_related(
             "questionnaire_version__questionnaire",
@@ -883,3 +1048,4 @@ def survey_responder_session(survey: Survey, responder_id: str) -> AssessmentSes
         )
         .first()
     )
+    return session, None

@@ -141,6 +141,19 @@ def version_plan(version: QuestionnaireVersion | int) -> VersionPlan:
     return plan
 
 
+def cached_plan(key: PlanKey) -> VersionPlan | None:
+    """The plan kept in this process under `key` (read with the session row), or None: a draft,
+    a version changed since, or one not built yet here (the caller then takes the usual path)."""
+    if key[2] is None:
+        return None
+    with _plans_lock:
+        plan = _plans.get(key)
+        if plan is not None:
+            _plans.move_to_end(key)
+            _stats["hits"] += 1
+    return plan
+
+
 def _build(key: PlanKey) -> VersionPlan:
     from questionnaires import selectors
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, wraps
 
 from django.conf import settings
@@ -42,6 +42,16 @@ def own_session(request: HttpRequest, session_id) -> AssessmentSession:
         return selectors.session_for_user(request.user, session_id)
     except AssessmentSession.DoesNotExist:
         raise Http404("No such assessment.") from None
+
+
+def own_session_flow(request: HttpRequest, session_id) -> Flow:
+    """The owner's flow of a session, with its answers read in the same statement when possible
+    (for a page whose first step is reading them: the take page)."""
+    try:
+        session, answers = selectors.session_and_answers_for_user(request.user, session_id)
+    except AssessmentSession.DoesNotExist:
+        raise Http404("No such assessment.") from None
+    return Flow(session=session, answers=answers)
 
 
 def own_survey(request: HttpRequest, survey_id) -> Survey:
@@ -100,6 +110,9 @@ class Flow:
 
     session: AssessmentSession
     survey: Survey | None = None  # set for an anonymous survey responder
+    # The session's answers as read with it (or None): the request's first state only, since a
+    # save makes them stale. Not part of equality or the hash (templates remember by the flow).
+    answers: dict[str, scoring.Answer] | None = field(default=None, compare=False, repr=False)
 
     @property
     def anonymous(self) -> bool:
@@ -147,16 +160,22 @@ class Flow:
         return reverse("assessments:start", args=[self.session.questionnaire_version.questionnaire.slug])
 
 
-def take_state(session: AssessmentSession, *, about: str | None = None) -> presenters.TakeState:
+def take_state(
+    session: AssessmentSession,
+    *,
+    about: str | None = None,
+    answers: dict[str, scoring.Answer] | None = None,
+) -> presenters.TakeState:
     """The session's questions, answers and branch visibility: a constant number of queries.
 
-    `about`: the person a survey responder answers about (observer wording), None for oneself."""
+    `about`: the person a survey responder answers about (observer wording), None for oneself.
+    `answers`: the session's answers when already read with it (`Flow.answers`)."""
     plan = selectors.session_plan(session)
     version = plan.version
     return presenters.TakeState(
         version=version,
         lang=presenters.lang_of(version, session.locale),
-        answers=selectors.session_answers(session, plan),
+        answers=answers if answers is not None else selectors.session_answers(session, plan),
         instrument=selectors.engine_instrument(version),
         about=about,
     )
@@ -290,7 +309,7 @@ def take_page(request: HttpRequest, flow: Flow, page_number: int) -> HttpRespons
     session = flow.session
     if session.status != IN_PROGRESS:
         return redirect(flow.finished_url)
-    state = take_state(session, about=flow.about)
+    state = take_state(session, about=flow.about, answers=flow.answers)
     page = state.page(page_number)
     if page is None:
         raise Http404("No such page.")

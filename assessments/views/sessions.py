@@ -23,6 +23,7 @@ from assessments.views.flow import (
     autosave_answer,
     interface_language,
     own_session,
+    own_session_flow,
     requested_locale,
     review_page,
     submit_answers,
@@ -138,7 +139,7 @@ def resume(request: HttpRequest, session_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def take(request: HttpRequest, session_id, page: int) -> HttpResponse:
-    return take_page(request, Flow(session=own_session(request, session_id)), page)
+    return take_page(request, own_session_flow(request, session_id), page)
 
 
 @login_required

@@ -374,11 +374,18 @@ def _survey_start(request: HttpRequest, survey: Survey, *, invitation_token: str
     return response
 
 
-def _responder_flow(request: HttpRequest, share_token: str) -> Flow | HttpResponse:
-    """The anonymous responder's session from their cookie, or where to send them instead."""
+def _responder_flow(
+    request: HttpRequest, share_token: str, *, with_answers: bool = False
+) -> Flow | HttpResponse:
+    """The anonymous responder's session from their cookie, or where to send them instead.
+
+    `with_answers`: also read the session's answers with it (`Flow.answers`, the take page)."""
     survey = survey_by_link(share_token)
     landing = reverse("assessments:survey_landing", args=[survey.share_token])
-    session = selectors.survey_responder_session(survey, cookies.responder_token(request, survey))
+    token = cookies.responder_token(request, survey)
+    session, answers = selectors.survey_responder_session_and_answers(
+        survey, token, with_answers=with_answers
+    )
     if session is None:
         return full_redirect(request, landing)  # no (valid) cookie: start from the link
     if session.status != IN_PROGRESS:
@@ -386,12 +393,12 @@ def _responder_flow(request: HttpRequest, share_token: str) -> Flow | HttpRespon
     reason = survey_closed_reason(survey)
     if reason:
         return full_redirect(request, landing) if request.htmx else _closed(request, survey, reason)
-    return Flow(session=session, survey=survey)
+    return Flow(session=session, survey=survey, answers=answers)
 
 
 @require_http_methods(["GET", "POST"])
 def survey_take(request: HttpRequest, share_token: str, page: int) -> HttpResponse:
-    flow = _responder_flow(request, share_token)
+    flow = _responder_flow(request, share_token, with_answers=True)
     return flow if isinstance(flow, HttpResponse) else take_page(request, flow, page)
 
 

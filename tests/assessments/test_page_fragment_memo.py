@@ -1,7 +1,11 @@
 """`{% partialdef … memo %}`: a take page's question blocks rendered once per state, per process."""
 
+import re
+
 import pytest
-from django.template import Context, Template
+from django.middleware.csrf import _unmask_cipher_token
+from django.template import Context, RequestContext, Template
+from django.urls import reverse
 from django.utils import translation
 
 from assessments import services
@@ -54,13 +58,74 @@ def test_the_active_language_is_part_of_the_key():
 
 @pytest.mark.parametrize(
     "body",
-    ["{% csrf_token %}", "{% url 'dashboard' %}", "{% now 'Y' %}", "{% include name %}"],
+    ["{% url name %}", "{% now 'Y' %}", "{% include name %}", "{% translate word %}"],
 )
 def test_a_fragment_with_a_tag_it_cannot_see_through_is_never_remembered(body):
     source = "{% partialdef row memo inline %}" + body + "{% endpartialdef %}"
-    Template("{% load partials %}" + source)  # parses
-    node = Template("{% load partials %}" + source).nodelist[-1]
+    Template("{% load partials i18n %}" + source)  # parses
+    node = Template("{% load partials i18n %}" + source).nodelist[-1]
     assert node.roots is None
+
+
+def test_a_remembered_fragment_gets_each_requests_own_csrf_token(rf):
+    source = "{% partialdef form memo inline %}<form>{% csrf_token %}</form>{% endpartialdef %}"
+    template = Template("{% load partials %}" + source)
+    pages = []
+    for _ in range(2):
+        request = rf.get("/")
+        pages.append((template.render(RequestContext(request)), request))
+
+    assert len(partials._memo) == 1
+    for html, request in pages:
+        start, end = '<form><input type="hidden" name="csrfmiddlewaretoken" value="', '"></form>'
+        assert html.startswith(start) and html.endswith(end)
+        token = html[len(start) : -len(end)]
+        # This request's own token, read as rendering reads it: also marked for the cookie.
+        assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+        assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    assert pages[0][0] != pages[1][0]  # tokens are masked per request
+
+
+def test_a_url_set_as_a_variable_is_set_when_the_fragment_comes_from_memory():
+    source = "{% partialdef links memo inline %}{% url 'dashboard' as home %}{% endpartialdef %}[{{ home }}]"
+
+    assert _render(source) == "[/dashboard/]"
+    assert _render(source) == "[/dashboard/]"
+    assert len(partials._memo) == 1
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', r"\1-", html)
+
+
+def test_the_site_header_is_each_users_own(client, user, other_user, staff_user):
+    catalogue = reverse("assessments:catalogue")
+    pages = {}
+    for who in (user, other_user, staff_user, None):
+        client.logout()
+        if who is not None:
+            client.force_login(who)
+        pages[who] = _without_tokens(client.get(catalogue).content.decode())
+        assert _without_tokens(client.get(catalogue).content.decode()) == pages[who]  # from memory
+
+    assert f'title="{user.email}">{user.username}<' in pages[user]
+    assert f'title="{other_user.email}">{other_user.username}<' in pages[other_user]
+    assert user.username not in pages[other_user]
+    assert 'href="/admin/"' in pages[staff_user] and 'href="/admin/"' not in pages[user]
+    assert "Log out" not in pages[None] and "Log in" in pages[None]
+    assert 'aria-current="page">Questionnaires' in pages[None]
+
+
+def test_the_memo_is_bounded_by_size(monkeypatch):
+    monkeypatch.setattr(partials, "MEMO_MAX_CHARS", 25)
+    source = "{% partialdef row memo inline %}{{ word }}{% endpartialdef %}"
+    for word in ("a" * 10, "b" * 10):
+        _render(source, word=word)
+    assert len(partials._memo) == 2
+
+    assert _render(source, word="c" * 10) == "c" * 10  # 30 characters: the older ones go
+
+    assert len(partials._memo) == 1
 
 
 def test_a_value_that_cannot_be_hashed_is_rendered_every_time():

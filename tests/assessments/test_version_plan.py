@@ -9,8 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments import selectors, services
+from assessments.models import AssessmentSession, SubjectProfile, Survey
 from questionnaires import plan as version_plans
 from questionnaires import services as questionnaire_services
+from questionnaires.importing import import_document
 from questionnaires.models import (
     Questionnaire,
     QuestionnaireVersion,
@@ -18,7 +20,13 @@ from questionnaires.models import (
     TraitDimension,
     TraitThreshold,
 )
-from tests.assessments.factories import api_key_header, import_page_instrument, self_session
+from tests.assessments.factories import (
+    api_instrument_document,
+    api_key_header,
+    import_page_instrument,
+    self_session,
+)
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +171,111 @@ def test_the_take_page_costs_at_most_four_queries(user_client, user, page_versio
 
     assert response.status_code == 200
     assert len(_statements(context)) <= 4, _statements(context)
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_a_session_read_with_its_cached_plan_is_the_row_the_orm_reads(user, page_version):
+    session = self_session(user, page_version, {"tidy": 3})
+    SubjectProfile.objects.filter(pk=session.subject_id).update(metadata={"team": "blue", "n": [1, 2]})
+    by_orm = _session_as_a_request_loads_it(user, session)  # no plan in this process yet: the ORM
+    selectors.session_plan(by_orm)
+
+    with CaptureQueriesContext(connection) as context:
+        read = _session_as_a_request_loads_it(user, session)
+
+    assert len(_statements(context)) == 1, _statements(context)
+    assert _fields(read) == _fields(by_orm)
+    assert _fields(read.subject) == _fields(by_orm.subject)
+    assert read.subject.metadata == {"team": "blue", "n": [1, 2]}
+    assert read.survey is None
+    assert read.questionnaire_version is selectors.session_plan(read).version
+    assert _fields(read.questionnaire_version) == _fields(by_orm.questionnaire_version)
+
+
+def test_a_responder_session_read_with_its_cached_plan_is_the_row_the_orm_reads(client, user, page_version):
+    survey = services.survey_create(owner=user, version=page_version, title="About me")
+    assert client.post(f"/s/{survey.share_token}/").status_code == 302
+    responder_id = AssessmentSession.objects.get(survey=survey).responder_id
+    version_plans.clear()
+    survey_by_orm = selectors.survey_by_share_token(survey.share_token)
+    by_orm = selectors.survey_responder_session(survey_by_orm, responder_id)
+    selectors.session_plan(by_orm)
+
+    with CaptureQueriesContext(connection) as context:
+        survey = selectors.survey_by_share_token(survey.share_token)
+        read = selectors.survey_responder_session(survey, responder_id)
+
+    assert len(_statements(context)) == 2, _statements(context)
+    assert _fields(survey) == _fields(survey_by_orm)
+    assert _fields(survey.subject) == _fields(survey_by_orm.subject)
+    assert survey.questionnaire_version is selectors.session_plan(survey).version
+    with pytest.raises(Survey.DoesNotExist):
+        selectors.survey_by_share_token("no-such-link")
+    assert _fields(read) == _fields(by_orm)
+    assert _fields(read.subject) == _fields(by_orm.subject)
+    assert _fields(read.survey) == _fields(by_orm.survey)
+    assert read.questionnaire_version is selectors.session_plan(read).version
+    assert selectors.survey_responder_session(survey, "someone-else") is None
+
+
+def test_another_users_session_is_not_found_with_a_cached_plan_either(user, other_user, page_version):
+    session = self_session(user, page_version)
+    selectors.session_plan(_session_as_a_request_loads_it(user, session))
+
+    with pytest.raises(AssessmentSession.DoesNotExist):
+        selectors.session_for_user(other_user, session.pk)
+
+
+def _version_without_multiple_choice():
+    document = api_instrument_document(slug="no-multi")
+    items = document["version"]["items"]
+    document["version"]["items"] = [item for item in items if item["type"] != "multi_choice"]
+    return import_document(document, publish=True).version
+
+
+def test_the_answers_read_with_the_session_are_those_read_alone(user):
+    version = _version_without_multiple_choice()
+    session = self_session(user, version, {"q1": True, "q2": "4", "q3": "2", "q6": "Nothing.", "q7": 8})
+    unanswered = self_session(other := UserFactory(), version)
+    version_plans.clear()
+    first, answers = selectors.session_and_answers_for_user(user, session.pk)  # the ORM: no plan yet
+    assert answers is None
+    selectors.session_plan(first)
+
+    with CaptureQueriesContext(connection) as context:
+        read, answers = selectors.session_and_answers_for_user(user, session.pk)
+
+    assert len(_statements(context)) == 1, _statements(context)
+    assert answers == selectors.session_answers(read)
+    assert answers["q7"].number == 8 and answers["q6"].text == "Nothing." and answers["q1"].boolean is True
+    assert selectors.session_and_answers_for_user(other, unanswered.pk)[1] == {}
+
+
+def test_the_take_page_costs_three_queries_without_multiple_choice(user_client, user):
+    session = self_session(user, _version_without_multiple_choice(), {"q2": "4"})
+    user_client.get(f"/assessments/{session.pk}/q/1/")  # builds the plan
+
+    with CaptureQueriesContext(connection) as context:
+        response = user_client.get(f"/assessments/{session.pk}/q/1/")
+
+    assert response.status_code == 200
+    assert 'value="4" checked' in response.content.decode()
+    statements = _statements(context)
+    assert len(statements) <= 3, statements  # (the session cookie), the user, the session
+    assert not [sql for sql in statements if _from_table(sql).strip('"') == "assessments_response"]
+
+
+def test_a_version_with_multiple_choice_reads_its_answers_alone(user, page_version):
+    session = self_session(user, page_version, {"hobbies": ["read"]})
+    selectors.session_plan(_session_as_a_request_loads_it(user, session))
+
+    read, answers = selectors.session_and_answers_for_user(user, session.pk)
+
+    assert answers is None  # the selections are not in that statement
+    assert selectors.session_answers(read)["hobbies"].options == ("read",)
 
 
 def test_the_anonymous_take_page_costs_at_most_four_queries(client, user, page_version):

@@ -1,0 +1,134 @@
+"""The signed-in take page measured in process: where a request's CPU time goes.
+
+`bench_hot_paths` measures the page through gunicorn and `wrk`, where the machine's noise
+swamps small changes. This one calls Django's test client in this process (`DEBUG=false`, the
+bench's URLs with the bare "ok" view, the same fixture: the built-in IPIP-NEO-120, 16 users
+half-way through, pages 1–8), so the figures are CPU time per request without a server:
+
+* ``take_page_cpu ratio``: ms per bare "ok" view / ms per take page (the in-process analogue
+  of the `take_page` line's requests/s ratio), then both figures: median of ``ROUNDS`` rounds of
+  ``REQUESTS`` requests each, the take page and the bare view alternated round by round; also
+  this process's CPU time per request (steadier than wall-clock time on a shared machine);
+* a cProfile of ``REQUESTS`` take pages, by cumulative and by own time (``BENCH_PROFILE=0``
+  leaves it out; ``BENCH_PROFILE_OUT=<file>`` also saves it for `pstats`).
+
+``BENCH_DUMP=<dir>`` also writes every fixture page's HTML there (CSRF tokens and UUIDs blanked), to
+compare the output of two trees with ``diff -r``.
+
+Runs in a throwaway database (``bench_<name>``). Run: .venv/bin/python -m bench bench_take_page_cpu
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import time
+from pathlib import Path
+
+from bench._database import throwaway_database
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+PROFILE = os.environ.get("BENCH_PROFILE", "1") != "0"
+DUMP = os.environ.get("BENCH_DUMP", "")
+
+
+def main() -> None:
+    from django.test import override_settings
+
+    with throwaway_database():
+        staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+        with override_settings(
+            DEBUG=False,
+            ROOT_URLCONF="bench._serve_urls",
+            ALLOWED_HOSTS=["testserver"],
+            STORAGES={
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": staticfiles,
+            },
+        ):
+            _run()
+
+
+def _run() -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    from bench.bench_hot_paths import _fixture
+
+    fixture = _fixture(settings.SECRET_KEY)
+    pages = [(path, headers) for _method, path, headers, _body in fixture["pages"]]
+    client = Client()
+
+    def take(count: int) -> None:
+        for i in range(count):
+            path, headers = pages[i % len(pages)]
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, (path, response.status_code)
+
+    def bare(count: int) -> None:
+        for _ in range(count):
+            response = client.get("/bench/ok")
+            assert response.status_code == 200
+
+    if DUMP:
+        _dump(client, pages, Path(DUMP))
+    take(len(pages))  # warm: every page's plan, templates and remembered questions
+    bare(50)
+    take_ms, bare_ms, take_cpu, bare_cpu = [], [], [], []
+    for _round in range(ROUNDS):
+        for run, wall, cpu in ((take, take_ms, take_cpu), (bare, bare_ms, bare_cpu)):
+            elapsed, used = _ms_per_request(run)
+            wall.append(elapsed)
+            cpu.append(used)
+    page, ok = statistics.median(take_ms), statistics.median(bare_ms)
+    print(f"take_page_cpu ratio {ok / page:.3f} goal >=0.5")
+    print(f"take page {page:.2f} ms per request (rounds: {_figures(take_ms)})")
+    print(f"bare view {ok:.2f} ms per request (rounds: {_figures(bare_ms)})")
+    # This process's CPU time only (not PostgreSQL's or Redis'): steadier on a busy machine.
+    print(
+        f"CPU of this process: take page {statistics.median(take_cpu):.2f} ms (rounds: {_figures(take_cpu)}),"
+    )
+    print(f"  bare view {statistics.median(bare_cpu):.2f} ms (rounds: {_figures(bare_cpu)})")
+    if PROFILE:
+        _profile(lambda: take(REQUESTS))
+
+
+def _ms_per_request(run) -> tuple[float, float]:
+    """(wall-clock ms, this process's CPU ms) per request."""
+    start, cpu = time.perf_counter(), time.process_time()
+    run(REQUESTS)
+    return (time.perf_counter() - start) * 1000 / REQUESTS, (time.process_time() - cpu) * 1000 / REQUESTS
+
+
+def _figures(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
+def _profile(run) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    if os.environ.get("BENCH_PROFILE_OUT"):
+        profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
+        stats.print_stats(45)
+        print(f"-- profile of {REQUESTS} take pages, by {order}")
+        print(out.getvalue().split("\n", 1)[1] if "\n" in out.getvalue() else out.getvalue())
+
+
+def _dump(client, pages, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for n, (path, headers) in enumerate(pages):
+        html = client.get(path, headers=headers).content.decode()
+        html = re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1-", html)
+        html = re.sub(r'("X-CSRFToken": ")[^"]+', r"\1-", html)
+        html = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", html)
+        (directory / f"page-{n:03d}.html").write_text(html)
