@@ -90,6 +90,15 @@ class _Reads:
     csrf: bool = False  # the request's CSRF token, filled into the remembered output
     exports: set[str] = field(default_factory=set)  # variables set by `… as var`
 
+    def add(self, other: _Reads, *, paths: set[tuple[str, ...]], exports: bool) -> None:
+        """Take in what a nested node list reads (`paths`: those of its paths that count here)."""
+        self.paths |= paths
+        self.urls |= other.urls
+        self.static |= other.static
+        self.csrf |= other.csrf
+        if exports:
+            self.exports |= other.exports
+
 
 def _expression_paths(expression: FilterExpression, paths: set[tuple[str, ...]]) -> None:
     if isinstance(expression.var, Variable) and expression.var.lookups:
@@ -173,10 +182,10 @@ def _variable_paths(
                 _expression_paths(value, paths)
                 given.add(name)
             included = _variable_paths(get_template(str(node.template.var)).template.nodelist)
-            paths |= {path for path in included.paths if path[0] not in given}
-            reads.urls |= included.urls
-            reads.static |= included.static
-            reads.csrf |= included.csrf  # what it sets with `as` stays in the include's context
+            # What it sets with `as` stays in the include's context.
+            reads.add(
+                included, paths={path for path in included.paths if path[0] not in given}, exports=False
+            )
     reads.paths = {path for path in paths if path[0] not in local}
     return reads
 
@@ -184,11 +193,7 @@ def _variable_paths(
 def _inner(nodelist: template.NodeList, local: frozenset[str], reads: _Reads) -> None:
     """Read a nested node list into `reads`, its own local names excluded from its paths."""
     inner = _variable_paths(nodelist, local)
-    reads.paths |= inner.paths
-    reads.urls |= inner.urls
-    reads.static |= inner.static
-    reads.csrf |= inner.csrf
-    reads.exports |= inner.exports
+    reads.add(inner, paths=inner.paths, exports=True)
 
 
 def _is_value(value: Any) -> bool:
