@@ -6,8 +6,10 @@ windows, `sum` aggregation, `none` or `minmax` normalisation, `argmax` composite
 possible answer is run through the engine *once per plan* (`compile_version`): the audit
 components of each (item, option), what each contributes to each dimension's subtree, and each
 item's possible range. Scoring a batch is then a join of the batch's answers with those tables
-and a `GROUP BY`, written by `INSERT … SELECT` (components, scores, composites) and an `UPDATE`
-(the runs' `result`), all in one statement.
+and a `GROUP BY`, written by `INSERT … SELECT` (scores, composites) and an `UPDATE` (the runs'
+`result` and the answers each scored), all in one statement. The audit components are stored
+once per version and score version (`OptionContribution`), not 120 rows per run: a run's audit
+is its scored answers' contributions (`selectors.run_components`).
 
 Byte-identical to the engine, not merely close: the SQL path is used only when every
 contribution and every item range is a small integer (so every sum is exact, whatever its
@@ -36,9 +38,9 @@ from assessments.models import (
     AnalysisRun,
     AssessmentSession,
     CompositeScore,
+    OptionContribution,
     QuestionnaireEventLog,
     Response,
-    ResponseTraitComponent,
     TraitScore,
 )
 from assessments.scoring.engine import ordered_dimensions
@@ -262,7 +264,7 @@ def _fmt(rounded: str) -> str:
 def _statement(basis: str) -> str:
     tables = {
         "response": Response._meta.db_table,
-        "component": ResponseTraitComponent._meta.db_table,
+        "contribution": OptionContribution._meta.db_table,
         "score": TraitScore._meta.db_table,
         "composite": CompositeScore._meta.db_table,
         "run": AnalysisRun._meta.db_table,
@@ -302,15 +304,20 @@ component_table AS (
     ) AS k(item_id, option_id, comp_pos, dimension_id, audit_option_id, mapping_id, rule_type, input_value,
            contribution)
 ),
-components AS MATERIALIZED (
-    SELECT a.run_id, a.pos, a.item_pos, k.*
-    FROM answered a JOIN component_table k ON k.item_id = a.item_id AND k.option_id = a.option_id
+-- The audit: each (item, option)'s components, stored once per version and score version (the
+-- conflict is every batch after the first); each run keeps the answers it scored (`done`).
+new_contributions AS (
+    INSERT INTO {tables["contribution"]}
+        (version_id, score_version, item_id, chosen_option_id, position, option_id, dimension_id, mapping_id,
+         rule_type, input_value, contribution)
+    SELECT %(version_id)s, %(score_version)s, item_id, option_id, comp_pos, audit_option_id, dimension_id,
+           mapping_id, rule_type, input_value, contribution
+    FROM component_table
+    ON CONFLICT DO NOTHING
 ),
-new_components AS (
-    INSERT INTO {tables["component"]}
-        (run_id, item_id, option_id, dimension_id, mapping_id, rule_type, input_value, contribution)
-    SELECT run_id, item_id, audit_option_id, dimension_id, mapping_id, rule_type, input_value, contribution
-    FROM components ORDER BY pos, item_pos, comp_pos
+scored_answers AS (
+    SELECT run_id, array_agg(item_id ORDER BY item_pos) AS items, array_agg(option_id ORDER BY item_pos) AS options
+    FROM answered GROUP BY run_id
 ),
 reach AS (
     SELECT * FROM unnest(
@@ -437,11 +444,13 @@ done AS (
             'skipped', '[]'::jsonb,
             'unanswered', coalesce(u.keys, '[]'::jsonb),
             'unanswered_required', coalesce(u.required, '[]'::jsonb)
-        )
+        ),
+        scored_item_ids = coalesce(sa.items, '{{}}'), scored_option_ids = coalesce(sa.options, '{{}}')
     FROM runs x
     LEFT JOIN dimension_json dj ON dj.run_id = x.run_id
     LEFT JOIN composite_json cj ON cj.run_id = x.run_id
     LEFT JOIN unanswered u ON u.run_id = x.run_id
+    LEFT JOIN scored_answers sa ON sa.run_id = x.run_id
     WHERE run.id = x.run_id
 ),
 scored_sessions AS (
@@ -469,6 +478,7 @@ def score_runs(compiled: CompiledVersion, runs: list[AnalysisRun], *, now: datet
         **compiled.params,
         "run_ids": [run.pk for run in runs],
         "session_ids": [run.session_id for run in runs],
+        "version_id": runs[0].session.questionnaire_version_id,
         "now": now,
     }
     with connection.cursor() as cursor:

@@ -13,6 +13,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -315,6 +316,12 @@ class AnalysisRun(models.Model):
     error = models.TextField(blank=True)
     # The engine's full result (skipped/unanswered items, composites) for reports and the API.
     result = models.JSONField(default=dict, blank=True)
+    # A run scored in SQL (`batch_scoring`) keeps the answers it scored — item and chosen option,
+    # pairwise, in item order — instead of its own 120 audit rows: its audit is those answers'
+    # `OptionContribution`s, stored once per version and score version (`selectors.run_components`).
+    # Null for a run scored by the engine, whose audit rows are `ResponseTraitComponent`s.
+    scored_item_ids = ArrayField(models.BigIntegerField(), null=True, blank=True, editable=False)
+    scored_option_ids = ArrayField(models.BigIntegerField(), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -416,6 +423,45 @@ class ResponseTraitComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} → {self.dimension_id}: {self.contribution}"
+
+
+class OptionContribution(models.Model):
+    """What choosing one option of one single-choice item contributes to one dimension, under a
+    published version's rules as the engine of `score_version` applies them: exactly the audit row
+    (`ResponseTraitComponent`) that the engine writes for that answer, stored once per version and
+    score version. A run scored in SQL points at these through its `scored_*_ids` instead of
+    writing 120 rows of its own (bench/README.md); a published version's rules never change."""
+
+    # Looked up by (version, score version, item, chosen option): the unique index serves.
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    score_version = models.CharField(max_length=50)
+    item = models.ForeignKey(QuestionnaireItem, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The option the respondent chose; `option` is the one the audit row names (option-level rules).
+    chosen_option = models.ForeignKey(
+        QuestionOption, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    position = models.PositiveSmallIntegerField(help_text="Order among the answer's contributions.")
+    option = models.ForeignKey(
+        QuestionOption, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    dimension = models.ForeignKey(TraitDimension, on_delete=models.CASCADE, related_name="+", db_index=False)
+    mapping_id = models.BigIntegerField(null=True, blank=True)
+    rule_type = models.CharField(max_length=20)
+    input_value = models.JSONField(null=True, blank=True)
+    contribution = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "score_version", "item", "chosen_option", "position"],
+                name="option_contribution_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}={self.chosen_option_id} → {self.dimension_id}: {self.contribution}"
 
 
 class AnalysisReport(models.Model):

@@ -19,6 +19,7 @@ from assessments.models import (
     AnalysisRun,
     AssessmentSession,
     CompositeScore,
+    OptionContribution,
     Response,
     ResponseOptionSelection,
     ResponseTraitComponent,
@@ -476,12 +477,42 @@ def run_composites(run: AnalysisRun) -> list[CompositeScore]:
     return list(CompositeScore.objects.filter(run=run).select_related("composite", "primary_dimension"))
 
 
-def run_components(run: AnalysisRun) -> list[ResponseTraitComponent]:
-    return list(
-        ResponseTraitComponent.objects.filter(run=run)
+def run_components(run: AnalysisRun | None) -> list[ResponseTraitComponent]:
+    """The audit rows of `run`, in item order: its own, or — for a run scored in SQL — those of
+    the answers it scored, from the version's `OptionContribution`s (unsaved rows, equal field by
+    field to what the engine would have written). One query either way."""
+    if run is None or run.scored_option_ids is None:
+        return list(
+            ResponseTraitComponent.objects.filter(run=run)
+            .select_related("item__bank_item", "option", "dimension")
+            .order_by("item__sort_order", "id")
+        )
+    answered = set(zip(run.scored_item_ids, run.scored_option_ids, strict=True))
+    version = AssessmentSession.objects.filter(pk=run.session_id).values("questionnaire_version_id")
+    contributions = (
+        OptionContribution.objects.filter(
+            version_id=Subquery(version),
+            score_version=run.score_version,
+            item_id__in={item for item, _option in answered},
+            chosen_option_id__in={option for _item, option in answered},
+        )
         .select_related("item__bank_item", "option", "dimension")
-        .order_by("item__sort_order", "id")
+        .order_by("item__sort_order", "item_id", "position")
     )
+    return [
+        ResponseTraitComponent(
+            run=run,
+            item=c.item,
+            option=c.option,
+            dimension=c.dimension,
+            mapping_id=c.mapping_id,
+            rule_type=c.rule_type,
+            input_value=c.input_value,
+            contribution=c.contribution,
+        )
+        for c in contributions
+        if (c.item_id, c.chosen_option_id) in answered
+    ]
 
 
 ANSWERED = [AssessmentSession.Status.SUBMITTED, AssessmentSession.Status.SCORED]

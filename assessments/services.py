@@ -778,7 +778,11 @@ def _store_scored(scored: list[_ScoredRun]) -> None:
         entry.run.result = entry.result.to_stored_dict()
         entry.run.error = ""
         entry.run.finished_at = now
-    AnalysisRun.objects.bulk_update(runs, ["status", "score_version", "result", "error", "finished_at"])
+        entry.run.scored_item_ids = entry.run.scored_option_ids = None  # its audit rows are its own
+    AnalysisRun.objects.bulk_update(
+        runs,
+        ["status", "score_version", "result", "error", "finished_at", "scored_item_ids", "scored_option_ids"],
+    )
     AssessmentSession.objects.filter(pk__in=[run.session_id for run in runs]).update(
         status=AssessmentSession.Status.SCORED, scored_at=now
     )

@@ -18,6 +18,7 @@ from assessments.models import (
     AnalysisRun,
     AssessmentSession,
     CompositeScore,
+    OptionContribution,
     ResponseTraitComponent,
     TraitScore,
 )
@@ -62,14 +63,17 @@ def _stored(run: AnalysisRun) -> tuple:
             )
         ),
         sorted(
-            ResponseTraitComponent.objects.filter(run=run).values_list(
-                "item_id",
-                "option_id",
-                "dimension_id",
-                "mapping_id",
-                "rule_type",
-                "input_value",
-                "contribution",
+            (
+                (
+                    c.item_id,
+                    c.option_id,
+                    c.dimension_id,
+                    c.mapping_id,
+                    c.rule_type,
+                    c.input_value,
+                    c.contribution,
+                )
+                for c in selectors.run_components(run)
             ),
             key=repr,
         ),
@@ -209,3 +213,43 @@ def test_deleting_a_session_deletes_its_scores_and_audit_rows(user, page_version
     assert not TraitScore.objects.filter(run_id=run.pk).exists()
     assert not ResponseTraitComponent.objects.filter(run_id=run.pk).exists()
     assert not CompositeScore.objects.filter(run_id=run.pk).exists()
+
+
+def test_a_run_scored_in_sql_reads_its_audit_from_the_versions_contributions_in_item_order():
+    version = import_json((INSTRUMENTS / "ipip-50.json").read_bytes(), publish=True).version
+    rng = random.Random(5)
+    runs = []
+    for n in range(3):
+        user = User.objects.create_user(username=f"a{n}", email=f"a{n}@example.com", password="x" * 20)
+        session = self_session(user, version, _random_answers(version, rng))
+        one = services.session_submit(session=session)
+        services.run_score(run_id=one.pk)
+        runs.append((one, services.run_rescore(session=session)))
+    assert services.runs_score_batch(run_ids=[batch.pk for _one, batch in runs[:2]]) == 2
+    stored_once = OptionContribution.objects.filter(version=version).count()
+    assert services.runs_score_batch(run_ids=[runs[2][1].pk]) == 1
+
+    # The version's table is written once (the second batch adds nothing), no run has rows of its
+    # own, and each run's audit equals, in order, what the engine wrote for the same answers.
+    assert OptionContribution.objects.filter(version=version).count() == stored_once > 0
+    for one, batch in runs:
+        batch.refresh_from_db()
+        assert batch.scored_option_ids is not None
+        assert not ResponseTraitComponent.objects.filter(run=batch).exists()
+
+        def audit(run):
+            return [
+                (
+                    c.item.key,
+                    c.option_id,
+                    c.dimension.slug,
+                    c.mapping_id,
+                    c.rule_type,
+                    c.input_value,
+                    c.contribution,
+                )
+                for c in selectors.run_components(run)
+            ]
+
+        assert audit(batch) == audit(one)
+        assert len(audit(batch)) == 50
