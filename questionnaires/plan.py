@@ -123,16 +123,11 @@ def version_plan(version: QuestionnaireVersion | int) -> VersionPlan:
         key = plan_key(version) or _key_from_database(version.pk)
     else:
         key = _key_from_database(int(version))
-    published = key[2] is not None
-    if published:
-        with _plans_lock:
-            plan = _plans.get(key)
-            if plan is not None:
-                _plans.move_to_end(key)
-                _stats["hits"] += 1
-                return plan
+    plan = cached_plan(key)
+    if plan is not None:
+        return plan
     plan = _build(key)
-    if published and plan.is_published:
+    if key[2] is not None and plan.is_published:
         with _plans_lock:
             plan = _plans.setdefault(key, plan)
             _plans.move_to_end(key)
