@@ -13,12 +13,11 @@ is its scored answers' contributions (`selectors.run_components`).
 
 Byte-identical to the engine, not merely close: the SQL path is used only when every
 contribution and every item range is a small integer (so every sum is exact, whatever its
-order, as `math.fsum` is), fewer than 128 items answer (so an item mean is never within float
-error of a 6-decimal rounding tie) and every dimension's range spans fewer than 512 (the same for
-the 0–100 scale). Divisions and comparisons are the same IEEE operations in PostgreSQL as in
-Python. The JSON `result` (`ScoreResult.to_stored_dict()`: without the components, which the
-audit rows hold) rounds to 6 decimals as `to_dict()` does and keeps its numbers' scales (`60.0`,
-`41.666667`). Any other version — and any session with an answer that the
+order, as `math.fsum` is), fewer than 128 items answer and every dimension's range spans fewer
+than 512 (so a mean or a 0–100 score is one correctly rounded division, and no stored number is
+within float error of a 6-decimal rounding tie). Divisions and comparisons are the same IEEE
+operations in PostgreSQL as in Python. The JSON `result` (`ScoreResult.to_stored_dict()`) holds
+no numbers: the scores are rows. Any other version — and any session with an answer that the
 engine would refuse — is scored by the engine (`services._score_batch`). A test compares both
 paths on random answer sheets of every built-in instrument.
 """
@@ -145,7 +144,6 @@ def compile_version(plan) -> CompiledVersion | None:
             "d_id",
             "d_pos",
             "d_slug",
-            "d_facets",
             "t_dimension",
             "t_pos",
             "t_lower",
@@ -154,7 +152,6 @@ def compile_version(plan) -> CompiledVersion | None:
             "t_upper_inclusive",
             "t_key",
             "t_label",
-            "t_narrative",
             "c_id",
             "c_pos",
             "c_slug",
@@ -217,11 +214,9 @@ def compile_version(plan) -> CompiledVersion | None:
     if any(value > MAX_DIMENSION_SPAN for value in span.values()):
         return None
     for position, dimension in enumerate(dimensions):
-        facets = [d.slug for d in dimensions if d.parent == dimension.slug]
         p["d_id"].append(dimension_ids[dimension.slug])
         p["d_pos"].append(position)
         p["d_slug"].append(dimension.slug)
-        p["d_facets"].append(json.dumps(facets))
         for index, threshold in enumerate(dimension.thresholds):
             p["t_dimension"].append(dimension_ids[dimension.slug])
             p["t_pos"].append(index)
@@ -231,7 +226,6 @@ def compile_version(plan) -> CompiledVersion | None:
             p["t_upper_inclusive"].append(bool(threshold.upper_inclusive))
             p["t_key"].append(threshold.key)
             p["t_label"].append(threshold.label)
-            p["t_narrative"].append(threshold.narrative)
     # argmax ties go to the earlier (sort_order, slug), compared as Python compares them.
     rank = {d.slug: n for n, d in enumerate(sorted(model.dimensions, key=lambda d: (d.sort_order, d.slug)))}
     for position, composite in enumerate(model.composites):
@@ -249,16 +243,6 @@ def compile_version(plan) -> CompiledVersion | None:
     return CompiledVersion(
         params=p, band_basis=model.config.get("band_basis", "raw"), item_count=len(instrument.items)
     )
-
-
-def _rounded(column: str) -> str:
-    """A float rounded to 6 decimals as `ScoreResult.to_dict()` rounds it, shortest (`_fmt`)."""
-    return f"trim_scale(round(({column})::numeric, 6))"
-
-
-def _fmt(rounded: str) -> str:
-    """A `_rounded` number as `to_dict()` stores it: at least one decimal (`60.0`)."""
-    return f"round({rounded}, greatest(scale({rounded}), 1))"
 
 
 def _statement(basis: str) -> str:
@@ -332,11 +316,10 @@ sums AS (
     GROUP BY a.run_id, x.dimension_id
 ),
 dimension AS (
-    SELECT * FROM unnest(%(d_id)s::bigint[], %(d_pos)s::int[], %(d_slug)s::text[], %(d_facets)s::jsonb[])
-        AS d(dimension_id, dim_pos, slug, facets)
+    SELECT * FROM unnest(%(d_id)s::bigint[], %(d_pos)s::int[], %(d_slug)s::text[]) AS d(dimension_id, dim_pos, slug)
 ),
 scored AS MATERIALIZED (
-    SELECT r.run_id, r.pos, d.dimension_id, d.dim_pos, d.slug, d.facets,
+    SELECT r.run_id, r.pos, d.dimension_id, d.dim_pos, d.slug,
            coalesce(s.item_count, 0) AS item_count,
            CASE WHEN s.item_count > 0 THEN s.raw ELSE 0.0::float8 END AS raw,
            CASE WHEN s.item_count > 0 THEN s.raw / s.item_count END AS item_mean,
@@ -351,12 +334,11 @@ scored AS MATERIALIZED (
 threshold AS (
     SELECT * FROM unnest(
         %(t_dimension)s::bigint[], %(t_pos)s::int[], %(t_lower)s::float8[], %(t_upper)s::float8[],
-        %(t_lower_inclusive)s::bool[], %(t_upper_inclusive)s::bool[], %(t_key)s::text[], %(t_label)s::text[],
-        %(t_narrative)s::text[]
-    ) AS t(dimension_id, t_pos, lower, upper, lower_inclusive, upper_inclusive, key, label, narrative)
+        %(t_lower_inclusive)s::bool[], %(t_upper_inclusive)s::bool[], %(t_key)s::text[], %(t_label)s::text[]
+    ) AS t(dimension_id, t_pos, lower, upper, lower_inclusive, upper_inclusive, key, label)
 ),
 banded AS MATERIALIZED (
-    SELECT DISTINCT ON (s.run_id, s.dimension_id) s.*, t.key AS band, t.label AS band_label, t.narrative
+    SELECT DISTINCT ON (s.run_id, s.dimension_id) s.*, t.key AS band, t.label AS band_label
     FROM scored s
     LEFT JOIN threshold t ON t.dimension_id = s.dimension_id AND s.item_count > 0 AND {b} IS NOT NULL
         AND (t.lower IS NULL OR {b} > t.lower OR (t.lower_inclusive AND {b} = t.lower))
@@ -365,9 +347,10 @@ banded AS MATERIALIZED (
 ),
 new_scores AS (
     INSERT INTO {tables["score"]}
-        (run_id, dimension_id, raw_score, normalized_score, item_mean, band, band_label, item_count)
+        (run_id, dimension_id, raw_score, normalized_score, item_mean, band, band_label, item_count, scale_min,
+         scale_max)
     SELECT run_id, dimension_id, raw, normalized, item_mean, coalesce(band, ''), coalesce(band_label, ''),
-           item_count
+           item_count, scale_min, scale_max
     FROM banded ORDER BY pos, dim_pos
 ),
 composite AS (
@@ -411,23 +394,6 @@ unanswered AS (
       AND NOT EXISTS (SELECT 1 FROM answered a WHERE a.run_id = r.run_id AND a.item_id = i.item_id)
     GROUP BY r.run_id
 ),
--- Each number rounded once (OFFSET 0 keeps the planner from inlining it into _fmt's two uses);
--- built as json text, parsed once per run: jsonb_build_object per dimension costs twice as much.
-dimension_json AS (
-    SELECT b.run_id, json_agg(json_build_object(
-        'dimension', b.slug, 'raw', {_fmt("f.raw")}, 'normalized', {_fmt("f.normalized")},
-        'item_mean', {_fmt("f.item_mean")}, 'band', b.band, 'band_label', b.band_label,
-        'narrative', b.narrative, 'item_count', b.item_count, 'facets', b.facets,
-        'scale_min', {_fmt("f.scale_min")}, 'scale_max', {_fmt("f.scale_max")}, 'relative', NULL
-    ) ORDER BY b.dim_pos) AS j
-    FROM banded b CROSS JOIN LATERAL (
-        SELECT {_rounded("b.raw")} AS raw, {_rounded("b.normalized")} AS normalized,
-               {_rounded("b.item_mean")} AS item_mean, {_rounded("b.scale_min")} AS scale_min,
-               {_rounded("b.scale_max")} AS scale_max
-        OFFSET 0
-    ) AS f
-    GROUP BY b.run_id
-),
 composite_json AS (
     SELECT run_id, jsonb_agg(jsonb_build_object('composite', slug, 'value', NULL, 'primary', primary_slug)
         ORDER BY comp_pos) AS j
@@ -439,7 +405,6 @@ done AS (
         attempts = run.attempts + 1, started_at = %(now)s,
         result = jsonb_build_object(
             'score_version', %(score_version)s::text,
-            'dimensions', coalesce(dj.j::jsonb, '[]'::jsonb),
             'composites', coalesce(cj.j, '[]'::jsonb),
             'skipped', '[]'::jsonb,
             'unanswered', coalesce(u.keys, '[]'::jsonb),
@@ -447,7 +412,6 @@ done AS (
         ),
         scored_item_ids = coalesce(sa.items, '{{}}'), scored_option_ids = coalesce(sa.options, '{{}}')
     FROM runs x
-    LEFT JOIN dimension_json dj ON dj.run_id = x.run_id
     LEFT JOIN composite_json cj ON cj.run_id = x.run_id
     LEFT JOIN unanswered u ON u.run_id = x.run_id
     LEFT JOIN scored_answers sa ON sa.run_id = x.run_id
@@ -482,7 +446,7 @@ def score_runs(compiled: CompiledVersion, runs: list[AnalysisRun], *, now: datet
         "now": now,
     }
     with connection.cursor() as cursor:
-        # A batch's answers and components (~25 MB for 200 runs) stay in memory, not on disk.
+        # A batch's answers and sums (~20 MB for 1,000 runs) stay in memory, not on disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(statement, params)
         return {row[0] for row in cursor.fetchall()}

@@ -361,6 +361,12 @@ class TraitScore(models.Model):
     band = models.CharField(max_length=50, blank=True)
     band_label = models.CharField(max_length=100, blank=True)
     item_count = models.PositiveIntegerField(default=0)
+    # The raw scores the answered items could produce (minmax maps them to 0 and 100) and the
+    # relative emphasis among siblings (band_basis "relative"): what the results page explains
+    # a score with. Null where the scoring model has none.
+    scale_min = models.FloatField(null=True, blank=True)
+    scale_max = models.FloatField(null=True, blank=True)
+    relative = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -85,7 +85,6 @@ def build(data: ReportData, locale: str) -> dict[str, Any]:
     normalization = _normalization(version)
     composites = sorted(data.composites, key=lambda c: (c.composite.sort_order, c.composite.slug))
     results = presenters.build_results(
-        run=run,
         scores=data.scores,
         composites=composites,
         components=(),

@@ -49,7 +49,6 @@ CONNECTIONS = 8
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 SCORING_SESSIONS = int(os.environ.get("BENCH_SCORING_SESSIONS", "10000"))
 SCORING_SAMPLE = 60
-BATCH = 200
 # BENCH_ONLY=scoring (comma-separated: take_page, autosave, scoring) to iterate on one line.
 ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "take_page,autosave,scoring").split(",")}
 
@@ -432,12 +431,12 @@ def _scoring(fixture: dict) -> None:
         services.run_score(run_id=run.pk)
     per_run = (time.perf_counter() - started) / (len(runs) - 1)
 
-    # The batch path: every session re-scored, claimed and stored BATCH runs at a time.
+    # The batch path: every session re-scored, claimed and stored SCORE_BATCH_SIZE runs at a time.
     pending = AnalysisRun.objects.bulk_create(
         (AnalysisRun(session=session) for session in sessions), batch_size=2000
     )
     started = time.perf_counter()
-    while services.runs_score_batch(limit=BATCH):
+    while services.runs_score_batch():
         pass
     total = time.perf_counter() - started
     pending_ids = [run.pk for run in pending]
@@ -467,7 +466,7 @@ def _scoring(fixture: dict) -> None:
 
     print(f"scoring ratio {total / reference:.1f} goal <=3")
     print(
-        f"  runs_score_batch ({BATCH} per batch): {done:,} of {len(sessions):,} runs in {total:.2f} s "
+        f"  runs_score_batch ({services.SCORE_BATCH_SIZE} per batch): {done:,} of {len(sessions):,} runs in {total:.2f} s "
         f"({total / len(sessions) * 1000:.2f} ms per run); reference INSERT ... SELECT ... GROUP BY "
         f"over {answered:,} answers: {reference * 1000:.0f} ms, {reference_rows:,} sums equal to "
         f"the stored raw scores"

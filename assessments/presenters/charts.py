@@ -13,7 +13,6 @@ from typing import Any
 
 from assessments import norms
 from assessments.models import (
-    AnalysisRun,
     CompositeScore,
     Response,
     ResponseTraitComponent,
@@ -224,7 +223,6 @@ def _subtree(slug: str, children: Mapping[str, list[str]]) -> set[str]:
 
 def build_results(
     *,
-    run: AnalysisRun,
     scores: Sequence[TraitScore],
     composites: Sequence[CompositeScore],
     components: Sequence[ResponseTraitComponent],
@@ -241,8 +239,6 @@ def build_results(
     """`standings` by dimension slug (presenters.standings_for); `explain`: add the step-by-step
     explanation of each score (the owner's page; a shared page shows no answers)."""
     by_threshold = {(t.dimension_id, t.key): t for t in thresholds}
-    stored = {d.get("dimension"): d for d in (run.result or {}).get("dimensions", [])}
-    narratives = {slug: d.get("narrative") for slug, d in stored.items()}
     standings = standings or {}
     answers = {response.item_id: _response_text(response, lang) for response in responses}
     children: dict[str, list[str]] = {}
@@ -290,9 +286,7 @@ def build_results(
             score_text=score_text,
             band_key=score.band,
             band_label=translated(threshold, "label", lang) if threshold else score.band_label,
-            narrative=translated(threshold, "narrative", lang)
-            if threshold
-            else (narratives.get(dimension.slug) or ""),
+            narrative=translated(threshold, "narrative", lang) if threshold else "",
             item_count=score.item_count,
             contributions=tuple(contributions) if explain else (),
             standings=tuple(standings.get(dimension.slug, ())),
@@ -305,9 +299,9 @@ def build_results(
                     normalized=score.normalized_score if normalization == "minmax" else None,
                     item_mean=score.item_mean,
                     item_count=score.item_count,
-                    scale_min=stored.get(dimension.slug, {}).get("scale_min"),
-                    scale_max=stored.get(dimension.slug, {}).get("scale_max"),
-                    relative=stored.get(dimension.slug, {}).get("relative"),
+                    scale_min=score.scale_min,
+                    scale_max=score.scale_max,
+                    relative=score.relative,
                     band_basis=band_basis,
                     band_label=translated(threshold, "label", lang) if threshold else score.band_label,
                     relative_method=relative_method,

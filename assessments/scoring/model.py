@@ -216,10 +216,15 @@ class ScoreResult:
         return _canonical(self)
 
     def to_stored_dict(self) -> dict[str, Any]:
-        """What a run stores as its `result`: `to_dict()` without `components`, which the run's
-        audit rows (`ResponseTraitComponent`) already hold; readers use `dimensions`, `skipped`
-        and `unanswered`. Each component stored again in the JSON was ~80 % of its size."""
-        return {f.name: _canonical(getattr(self, f.name)) for f in fields(self) if f.name != "components"}
+        """What a run stores as its `result`: `to_dict()` without what the run's rows already
+        hold: `dimensions` (its `TraitScore` rows, scale and relative emphasis included) and
+        `components` (its audit). Stored again in the JSON they cost more than scoring itself
+        (bench/README.md); readers use `composites`, `skipped` and `unanswered`."""
+        return {
+            f.name: _canonical(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("dimensions", "components")
+        }
 
     def to_json(self) -> str:
         """Canonical JSON: byte-identical for identical inputs."""

@@ -40,7 +40,6 @@ def _build(session: AssessmentSession, run: AnalysisRun, *, explain: bool) -> pr
     cohort = selectors.cohort_counts(session, scores) if band_basis != "relative" else {}
     lang = presenters.lang_of(version, session.locale)
     return presenters.build_results(
-        run=run,
         scores=scores,
         composites=selectors.run_composites(run),
         components=selectors.run_components(run) if explain else [],

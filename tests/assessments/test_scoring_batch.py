@@ -55,6 +55,9 @@ def _stored(run: AnalysisRun) -> tuple:
                 "band",
                 "band_label",
                 "item_count",
+                "scale_min",
+                "scale_max",
+                "relative",
             )
         ),
         sorted(
@@ -100,6 +103,9 @@ def _from_the_pure_engine(run: AnalysisRun) -> tuple:
                 d.band or "",
                 d.band_label or "",
                 d.item_count,
+                d.scale_min,
+                d.scale_max,
+                d.relative,
             )
             for d in result.dimensions
         ),

@@ -19,7 +19,10 @@ class Command(BaseCommand):
             "--version", dest="number", type=int, help="Version number (default: the active one)."
         )
         parser.add_argument(
-            "--batch-size", type=int, default=200, help="Runs scored per transaction (default 200)."
+            "--batch-size",
+            type=int,
+            default=services.SCORE_BATCH_SIZE,
+            help=f"Runs scored per transaction (default {services.SCORE_BATCH_SIZE}).",
         )
 
     def handle(self, *args, slug: str, number: int | None, batch_size: int, **options):
