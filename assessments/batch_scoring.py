@@ -265,12 +265,26 @@ choice AS (
     SELECT * FROM unnest(%(choice_item)s::bigint[], %(choice_option)s::bigint[], %(choice_pos)s::int[])
         AS c(item_id, option_id, item_pos)
 ),
-given AS MATERIALIZED (
-    SELECT b.run_id, b.pos, r.item_id, r.selected_option_id AS option_id, c.item_pos
+item AS (
+    SELECT * FROM unnest(%(i_id)s::bigint[], %(i_pos)s::int[], %(i_key)s::text[], %(i_required)s::bool[])
+        AS i(item_id, item_pos, key, required)
+),
+-- Each session's answers through the session index: OFFSET 0 keeps the planner from flattening
+-- the lateral subquery into a hash join that reads every answer of every session.
+fetched AS MATERIALIZED (
+    SELECT b.run_id, b.pos, r.item_id, r.option_id
     FROM batch b
-    JOIN {tables["response"]} r ON r.session_id = b.session_id
-    LEFT JOIN choice c ON c.item_id = r.item_id AND c.option_id = r.selected_option_id
-    WHERE r.selected_option_id IS NOT NULL AND r.item_id = ANY(%(i_id)s::bigint[])
+    CROSS JOIN LATERAL (
+        SELECT r.item_id, r.selected_option_id AS option_id FROM {tables["response"]} r
+        WHERE r.session_id = b.session_id AND r.selected_option_id IS NOT NULL
+        OFFSET 0
+    ) AS r
+),
+given AS MATERIALIZED (
+    SELECT f.run_id, f.pos, f.item_id, f.option_id, c.item_pos
+    FROM fetched f
+    JOIN item i ON i.item_id = f.item_id
+    LEFT JOIN choice c ON c.item_id = f.item_id AND c.option_id = f.option_id
 ),
 -- An answer the engine would refuse (an option of another item): the engine scores that run.
 irregular AS MATERIALIZED (SELECT DISTINCT run_id FROM given WHERE item_pos IS NULL),
@@ -300,8 +314,7 @@ new_contributions AS (
     ON CONFLICT DO NOTHING
 ),
 scored_answers AS (
-    SELECT run_id, array_agg(item_id ORDER BY item_pos) AS items, array_agg(option_id ORDER BY item_pos) AS options
-    FROM answered GROUP BY run_id
+    SELECT run_id, array_agg(item_id) AS items, array_agg(option_id) AS options FROM answered GROUP BY run_id
 ),
 reach AS (
     SELECT * FROM unnest(
@@ -380,10 +393,6 @@ composites AS MATERIALIZED (
 new_composites AS (
     INSERT INTO {tables["composite"]} (run_id, composite_id, value, primary_dimension_id)
     SELECT run_id, composite_id, NULL, primary_id FROM composites ORDER BY pos, comp_pos
-),
-item AS (
-    SELECT * FROM unnest(%(i_id)s::bigint[], %(i_pos)s::int[], %(i_key)s::text[], %(i_required)s::bool[])
-        AS i(item_id, item_pos, key, required)
 ),
 answer_count AS (SELECT run_id, count(*) AS n FROM answered GROUP BY run_id),
 unanswered AS (

@@ -317,7 +317,7 @@ class AnalysisRun(models.Model):
     # The engine's full result (skipped/unanswered items, composites) for reports and the API.
     result = models.JSONField(default=dict, blank=True)
     # A run scored in SQL (`batch_scoring`) keeps the answers it scored — item and chosen option,
-    # pairwise, in item order — instead of its own 120 audit rows: its audit is those answers'
+    # pairwise — instead of its own 120 audit rows: its audit is those answers'
     # `OptionContribution`s, stored once per version and score version (`selectors.run_components`).
     # Null for a run scored by the engine, whose audit rows are `ResponseTraitComponent`s.
     scored_item_ids = ArrayField(models.BigIntegerField(), null=True, blank=True, editable=False)
@@ -378,7 +378,12 @@ class TraitScore(models.Model):
 
 
 class CompositeScore(models.Model):
-    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="composite_scores")
+    # No database FK to the run, as on TraitScore: the batch writes the rows in the statement that
+    # finishes their claimed, locked run, and a worker's deferred check per row, planned while the
+    # runs table was small, cost more at each batch's commit than the batch itself.
+    run = models.ForeignKey(
+        AnalysisRun, on_delete=models.CASCADE, related_name="composite_scores", db_constraint=False
+    )
     composite = models.ForeignKey(
         TraitComposite, on_delete=models.PROTECT, related_name="scores", db_constraint=False
     )

@@ -374,14 +374,18 @@ def _scoring_sessions(fixture: dict) -> tuple[list, float]:
                 """
                 INSERT INTO assessments_response (session_id, item_id, selected_option_id, value_text, answered_at)
                 SELECT s.id, i.id, i.options[1 + floor(random() * cardinality(i.options))::int], '', now()
-                FROM unnest(%s::uuid[]) AS s(id)
+                FROM unnest(%s::uuid[]) WITH ORDINALITY AS s(id, n)
                 CROSS JOIN (
-                    SELECT qi.id, array_agg(o.id ORDER BY o.sort_order, o.id) AS options
+                    SELECT qi.id, qi.sort_order, array_agg(o.id ORDER BY o.sort_order, o.id) AS options
                     FROM questionnaires_questionnaireitem qi
                     JOIN questionnaires_questionoption o ON o.bank_item_id = qi.bank_item_id
                     WHERE qi.version_id = %s
                     GROUP BY qi.id
                 ) AS i
+                -- Stored as answers arrive, a session's sheet (or page) at a time: not item by
+                -- item across all sessions, which would put each of a session's answers on a
+                -- page of its own.
+                ORDER BY s.n, i.sort_order, i.id
                 """,
                 [[copy.pk for copy in copies], version.pk],
             )
