@@ -50,6 +50,8 @@ from assessments.scoring.rules import contributions, item_range, value_bounds
 MAX_ITEMS = 127
 MAX_DIMENSION_SPAN = 511
 MAX_MAGNITUDE = 2**40
+# An (item, option) answer is checked as one bigint, item id << 32 | option id (`choice_keys`).
+MAX_ID = 2**31 - 1
 
 _BASIS_COLUMNS = {"raw": "raw", "normalized": "normalized", "item_mean": "item_mean"}
 
@@ -61,6 +63,9 @@ class CompiledVersion:
     params: dict[str, Any]
     band_basis: str
     item_count: int
+    # No value falls in two of a dimension's bands: a score joins its one band without ranking
+    # the matches (the engine takes the first in order).
+    disjoint_bands: bool = False
 
 
 def _integral(value: float) -> bool:
@@ -118,9 +123,7 @@ def compile_version(plan) -> CompiledVersion | None:
     p: dict[str, list] = {
         name: []
         for name in [
-            "choice_item",
-            "choice_option",
-            "choice_pos",
+            "choice_keys",
             "k_item",
             "k_option",
             "k_pos",
@@ -181,9 +184,9 @@ def compile_version(plan) -> CompiledVersion | None:
                 span[slug] += found[1] - found[0]
         for option in item.options:
             option_id = plan.option_ids[(item.key, option.key)]
-            p["choice_item"].append(item_id)
-            p["choice_option"].append(option_id)
-            p["choice_pos"].append(position)
+            if item_id > MAX_ID or option_id > MAX_ID:
+                return None
+            p["choice_keys"].append(item_id << 32 | option_id)
             found = (
                 contributions(item, scoring.Answer(option=option.key), mappings, bounds) if mappings else []
             )
@@ -241,11 +244,32 @@ def compile_version(plan) -> CompiledVersion | None:
     p["item_count"] = len(instrument.items)
     p["score_version"] = scoring.score_version(instrument)
     return CompiledVersion(
-        params=p, band_basis=model.config.get("band_basis", "raw"), item_count=len(instrument.items)
+        params=p,
+        band_basis=model.config.get("band_basis", "raw"),
+        item_count=len(instrument.items),
+        disjoint_bands=all(_disjoint(dimension.thresholds) for dimension in dimensions),
     )
 
 
-def _statement(basis: str) -> str:
+def _disjoint(thresholds) -> bool:
+    """True when no value satisfies two of `thresholds` (the engine's inclusive/exclusive bounds;
+    None is unbounded)."""
+    for n, first in enumerate(thresholds):
+        for second in thresholds[n + 1 :]:
+            lowers = [(t.lower, t.lower_inclusive) for t in (first, second) if t.lower is not None]
+            uppers = [(t.upper, t.upper_inclusive) for t in (first, second) if t.upper is not None]
+            if not lowers or not uppers:
+                return False  # both unbounded on one side: they share that side's values
+            low = max(value for value, _ in lowers)
+            high = min(value for value, _ in uppers)
+            low_inclusive = all(inclusive for value, inclusive in lowers if value == low)
+            high_inclusive = all(inclusive for value, inclusive in uppers if value == high)
+            if low < high or (low == high and low_inclusive and high_inclusive):
+                return False
+    return True
+
+
+def _statement(basis: str, disjoint_bands: bool) -> str:
     tables = {
         "response": Response._meta.db_table,
         "contribution": OptionContribution._meta.db_table,
@@ -261,38 +285,32 @@ WITH batch AS (
     SELECT b.run_id, b.session_id, b.pos
     FROM unnest(%(run_ids)s::uuid[], %(session_ids)s::uuid[]) WITH ORDINALITY AS b(run_id, session_id, pos)
 ),
-choice AS (
-    SELECT * FROM unnest(%(choice_item)s::bigint[], %(choice_option)s::bigint[], %(choice_pos)s::int[])
-        AS c(item_id, option_id, item_pos)
-),
 item AS (
     SELECT * FROM unnest(%(i_id)s::bigint[], %(i_pos)s::int[], %(i_key)s::text[], %(i_required)s::bool[])
         AS i(item_id, item_pos, key, required)
 ),
--- Each session's answers through the session index: OFFSET 0 keeps the planner from flattening
--- the lateral subquery into a hash join that reads every answer of every session.
-fetched AS MATERIALIZED (
-    SELECT b.run_id, b.pos, r.item_id, r.option_id
+-- Each session's answers to the version's items, through the session index (OFFSET 0 keeps
+-- the planner from flattening the lateral subquery into a hash join that reads every answer of
+-- every session); `regular`: the option is one of the item's (`= ANY` of a constant array is a
+-- hash lookup, where a join with the unnested table hashed the 120,000 answers instead).
+given AS MATERIALIZED (
+    SELECT b.run_id, b.pos, r.item_id, r.option_id,
+           (r.item_id << 32 | r.option_id) = ANY(%(choice_keys)s::bigint[]) AS regular
     FROM batch b
     CROSS JOIN LATERAL (
         SELECT r.item_id, r.selected_option_id AS option_id FROM {tables["response"]} r
         WHERE r.session_id = b.session_id AND r.selected_option_id IS NOT NULL
+          AND r.item_id = ANY(%(i_id)s::bigint[])
         OFFSET 0
     ) AS r
 ),
-given AS MATERIALIZED (
-    SELECT f.run_id, f.pos, f.item_id, f.option_id, c.item_pos
-    FROM fetched f
-    JOIN item i ON i.item_id = f.item_id
-    LEFT JOIN choice c ON c.item_id = f.item_id AND c.option_id = f.option_id
-),
 -- An answer the engine would refuse (an option of another item): the engine scores that run.
-irregular AS MATERIALIZED (SELECT DISTINCT run_id FROM given WHERE item_pos IS NULL),
+irregular AS MATERIALIZED (SELECT DISTINCT run_id FROM given WHERE NOT regular),
 runs AS MATERIALIZED (
     SELECT * FROM batch WHERE run_id NOT IN (SELECT run_id FROM irregular)
 ),
 answered AS MATERIALIZED (
-    SELECT * FROM given WHERE item_pos IS NOT NULL AND run_id NOT IN (SELECT run_id FROM irregular)
+    SELECT * FROM given WHERE run_id NOT IN (SELECT run_id FROM irregular)
 ),
 component_table AS (
     SELECT * FROM unnest(
@@ -314,7 +332,8 @@ new_contributions AS (
     ON CONFLICT DO NOTHING
 ),
 scored_answers AS (
-    SELECT run_id, array_agg(item_id) AS items, array_agg(option_id) AS options FROM answered GROUP BY run_id
+    SELECT run_id, array_agg(item_id) AS items, array_agg(option_id) AS options, count(*) AS n
+    FROM answered GROUP BY run_id
 ),
 reach AS (
     SELECT * FROM unnest(
@@ -350,13 +369,14 @@ threshold AS (
         %(t_lower_inclusive)s::bool[], %(t_upper_inclusive)s::bool[], %(t_key)s::text[], %(t_label)s::text[]
     ) AS t(dimension_id, t_pos, lower, upper, lower_inclusive, upper_inclusive, key, label)
 ),
-banded AS MATERIALIZED (
-    SELECT DISTINCT ON (s.run_id, s.dimension_id) s.*, t.key AS band, t.label AS band_label
+banded AS (
+    SELECT {"" if disjoint_bands else "DISTINCT ON (s.run_id, s.dimension_id)"} s.*, t.key AS band,
+           t.label AS band_label
     FROM scored s
     LEFT JOIN threshold t ON t.dimension_id = s.dimension_id AND s.item_count > 0 AND {b} IS NOT NULL
         AND (t.lower IS NULL OR {b} > t.lower OR (t.lower_inclusive AND {b} = t.lower))
         AND (t.upper IS NULL OR {b} < t.upper OR (t.upper_inclusive AND {b} = t.upper))
-    ORDER BY s.run_id, s.dimension_id, t.t_pos
+    {"" if disjoint_bands else "ORDER BY s.run_id, s.dimension_id, t.t_pos"}
 ),
 new_scores AS (
     INSERT INTO {tables["score"]}
@@ -364,7 +384,7 @@ new_scores AS (
          scale_max)
     SELECT run_id, dimension_id, raw, normalized, item_mean, coalesce(band, ''), coalesce(band_label, ''),
            item_count, scale_min, scale_max
-    FROM banded ORDER BY pos, dim_pos
+    FROM banded
 ),
 composite AS (
     SELECT * FROM unnest(%(c_id)s::bigint[], %(c_pos)s::int[], %(c_slug)s::text[]) AS c(composite_id, comp_pos, slug)
@@ -394,11 +414,10 @@ new_composites AS (
     INSERT INTO {tables["composite"]} (run_id, composite_id, value, primary_dimension_id)
     SELECT run_id, composite_id, NULL, primary_id FROM composites ORDER BY pos, comp_pos
 ),
-answer_count AS (SELECT run_id, count(*) AS n FROM answered GROUP BY run_id),
 unanswered AS (
     SELECT r.run_id, jsonb_agg(i.key ORDER BY i.item_pos) AS keys,
            coalesce(jsonb_agg(i.key ORDER BY i.item_pos) FILTER (WHERE i.required), '[]'::jsonb) AS required
-    FROM runs r LEFT JOIN answer_count n ON n.run_id = r.run_id CROSS JOIN item i
+    FROM runs r LEFT JOIN scored_answers n ON n.run_id = r.run_id CROSS JOIN item i
     WHERE coalesce(n.n, 0) < %(item_count)s
       AND NOT EXISTS (SELECT 1 FROM answered a WHERE a.run_id = r.run_id AND a.item_id = i.item_id)
     GROUP BY r.run_id
@@ -438,15 +457,16 @@ SELECT run_id FROM irregular
 """
 
 
-_STATEMENTS: dict[str, str] = {}
+_STATEMENTS: dict[tuple[str, bool], str] = {}
 
 
 def score_runs(compiled: CompiledVersion, runs: list[AnalysisRun], *, now: datetime) -> set:
     """Score and store `runs` (all of the compiled version, claimed, without stored results) in
     one statement; returns the ids of the runs left for the engine (an answer it would refuse)."""
-    statement = _STATEMENTS.get(compiled.band_basis)
+    variant = (compiled.band_basis, compiled.disjoint_bands)
+    statement = _STATEMENTS.get(variant)
     if statement is None:
-        statement = _STATEMENTS[compiled.band_basis] = _statement(compiled.band_basis)
+        statement = _STATEMENTS[variant] = _statement(*variant)
     params = {
         **compiled.params,
         "run_ids": [run.pk for run in runs],

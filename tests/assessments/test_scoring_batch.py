@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from assessments import scoring, selectors, services
+from assessments import batch_scoring, scoring, selectors, services
 from assessments.models import (
     AnalysisRun,
     AssessmentSession,
@@ -259,3 +259,62 @@ def test_a_run_scored_in_sql_reads_its_audit_from_the_versions_contributions_in_
 
         assert audit(batch) == audit(one)
         assert len(audit(batch)) == 50
+
+
+def _band(lower, upper, lower_inclusive=True, upper_inclusive=False) -> scoring.Threshold:
+    return scoring.Threshold(
+        key="b",
+        label="B",
+        narrative="",
+        lower=lower,
+        upper=upper,
+        lower_inclusive=lower_inclusive,
+        upper_inclusive=upper_inclusive,
+    )
+
+
+@pytest.mark.parametrize(
+    ("bands", "disjoint"),
+    [
+        ([_band(None, 3), _band(3, 3, True, True), _band(3, None, False, True)], True),  # IPIP-50's
+        ([_band(None, 3), _band(3, None)], True),
+        ([_band(None, 3, upper_inclusive=True), _band(3, None)], False),  # both hold 3
+        ([_band(None, 3, upper_inclusive=True), _band(3, None, lower_inclusive=False)], True),
+        ([_band(1, 5), _band(4, 9)], False),
+        ([_band(None, None)], True),
+        ([_band(None, None), _band(7, 8)], False),
+        ([_band(None, 2), _band(None, 9)], False),
+        ([_band(5, None), _band(1, 2), _band(2, 5)], True),  # order does not matter
+    ],
+)
+def test_bands_are_disjoint_only_when_no_value_falls_in_two(bands, disjoint):
+    assert batch_scoring._disjoint(bands) is disjoint
+
+
+def test_overlapping_bands_give_each_score_the_first_band_that_holds_it_as_the_engine_does(user):
+    document = json.loads((INSTRUMENTS / "ipip-50.json").read_bytes())
+    document["questionnaire"]["slug"] = document["analysis_model"]["slug"] = "ipip-50-overlap"
+    for dimension in document["analysis_model"]["dimensions"]:
+        # A catch-all band first: every score is in it and in one of the instrument's own bands.
+        dimension["thresholds"].insert(0, {"key": "any", "label": "Any", "lower": None, "upper": None})
+    version = import_json(json.dumps(document).encode(), publish=True).version
+    plan = selectors.version_plan(version.pk).derived("sql_scoring", services._compile_sql_scoring)
+    assert plan is not None and plan.disjoint_bands is False
+    rng = random.Random(5)
+    runs = [
+        services.session_submit(session=self_session(user, version, _random_answers(version, rng)))
+        for _ in range(4)
+    ]
+
+    assert services.runs_score_batch(run_ids=[run.pk for run in runs]) == 4
+
+    for run in runs:
+        assert _stored(run) == _from_the_pure_engine(run)
+        assert set(TraitScore.objects.filter(run=run).values_list("band", flat=True)) == {"any"}
+
+
+@pytest.mark.parametrize("instrument", ["ipip-neo-120", "ipip-50"])
+def test_the_built_in_big_five_bands_are_disjoint_so_scores_join_them_directly(instrument):
+    version = import_json((INSTRUMENTS / f"{instrument}.json").read_bytes(), publish=True).version
+    compiled = selectors.version_plan(version.pk).derived("sql_scoring", services._compile_sql_scoring)
+    assert compiled is not None and compiled.disjoint_bands is True
