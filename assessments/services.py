@@ -6,6 +6,7 @@ import json
 import logging
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -857,10 +858,23 @@ def runs_score_batch(*, limit: int = SCORE_BATCH_SIZE, run_ids: list | None = No
     return len(runs)
 
 
-def runs_score_pending(*, batch_size: int = SCORE_BATCH_SIZE, max_batches: int = 50) -> int:
+def runs_score_pending(*, batch_size: int = SCORE_BATCH_SIZE, max_batches: int = 50, workers: int = 1) -> int:
     """Score pending runs batch after batch until none is left (or `max_batches`); returns how
     many were scored. Beat runs it: a burst of submissions is scored in batches while their
-    outbox tasks (`run_score`, one run each, which then finds its run done) wait in the queue."""
+    outbox tasks (`run_score`, one run each, which then finds its run done) wait in the queue.
+
+    `workers` > 1 drains with that many database connections at once, each claiming its own
+    batches (SKIP LOCKED): a batch scored in SQL is one statement on one core, so two
+    connections score a burst in about half the time on a machine with two."""
+    if workers <= 1:
+        return _drain_pending(batch_size, max_batches)
+    each = -(-max_batches // workers)  # ceiling: together at most max_batches (+ workers - 1)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="score") as pool:
+        drains = [pool.submit(_drain_pending_in_thread, batch_size, each) for _ in range(workers)]
+        return sum(drain.result() for drain in drains)
+
+
+def _drain_pending(batch_size: int, max_batches: int) -> int:
     total = 0
     for _ in range(max_batches):
         scored = runs_score_batch(limit=batch_size)
@@ -868,6 +882,13 @@ def runs_score_pending(*, batch_size: int = SCORE_BATCH_SIZE, max_batches: int =
             break
         total += scored
     return total
+
+
+def _drain_pending_in_thread(batch_size: int, max_batches: int) -> int:
+    try:
+        return _drain_pending(batch_size, max_batches)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def version_rescore(

@@ -1,5 +1,7 @@
 """Background work of the assessments app: thin outbox handlers and beat tasks that call one service."""
 
+from django.conf import settings
+
 from assessments import services
 from personai.celery import app
 from personai.outbox import outbox_handler
@@ -13,7 +15,7 @@ def score_run(payload: dict) -> None:
 @app.task(name="assessments.score_pending_runs", ignore_result=True)
 def score_pending_runs() -> int:
     """Beat: score whatever runs are pending, in batches (SKIP LOCKED beside the outbox's)."""
-    return services.runs_score_pending()
+    return services.runs_score_pending(workers=settings.SCORE_WORKERS)
 
 
 from assessments.benchmarks import tasks as _benchmark_tasks  # noqa: F401,E402

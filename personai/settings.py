@@ -203,6 +203,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 OUTBOX_RELAY_INTERVAL = _env(env.float, "OUTBOX_RELAY_INTERVAL", default=5.0)
 SCORE_SWEEP_INTERVAL = _env(env.float, "SCORE_SWEEP_INTERVAL", default=30.0)
+# Database connections a sweep scores pending runs with at once (each claims its own batches):
+# the worker's default concurrency, and the machine's two cores.
+SCORE_WORKERS = _env(env.int, "SCORE_WORKERS", default=2)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "personai.relay_outbox",

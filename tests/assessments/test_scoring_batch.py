@@ -318,3 +318,25 @@ def test_the_built_in_big_five_bands_are_disjoint_so_scores_join_them_directly(i
     version = import_json((INSTRUMENTS / f"{instrument}.json").read_bytes(), publish=True).version
     compiled = selectors.version_plan(version.pk).derived("sql_scoring", services._compile_sql_scoring)
     assert compiled is not None and compiled.disjoint_bands is True
+
+
+def test_array_literals_read_back_as_the_values_they_render():
+    texts = ["plain", 'a "quoted" word', "back\\slash", "{braces},commas", "", "NULL", "Grüße ✓", None]
+    numbers = [0.1, 1e300, -2.5, 3.0, 7, None]
+    documents = ['{"a": "x\\"y"}', "[1, 2]", None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::float8[], %s::jsonb[], %s::bool[]",
+            [
+                batch_scoring.array_literal(texts),
+                batch_scoring.array_literal(numbers),
+                batch_scoring.array_literal(documents),
+                batch_scoring.array_literal([True, False, None]),
+            ],
+        )
+        read_texts, read_numbers, read_documents, read_booleans = cursor.fetchone()
+    assert read_texts == texts
+    assert read_numbers == [0.1, 1e300, -2.5, 3.0, 7.0, None]
+    # Django has psycopg hand JSON over as text (JSONField parses it).
+    assert [None if d is None else json.loads(d) for d in read_documents] == [{"a": 'x"y'}, [1, 2], None]
+    assert read_booleans == [True, False, None]

@@ -248,6 +248,9 @@ def test_the_beat_sweep_scores_pending_runs_batch_after_batch():
     assert set(AnalysisRun.objects.values_list("attempts", flat=True)) == {1}
 
 
+@pytest.mark.django_db(
+    transaction=True
+)  # the sweep's connections (one per worker thread) read committed rows
 def test_the_beat_task_is_scheduled_and_scores_pending_runs():
     from django.conf import settings
 
@@ -262,3 +265,21 @@ def test_the_beat_task_is_scheduled_and_scores_pending_runs():
     assert tasks.score_pending_runs() == 1
 
     assert AnalysisRun.objects.get(pk=run.pk).status == AnalysisRun.Status.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_drain_the_pending_runs_each_scoring_its_own_batches():
+    version = _import(_document("ipip-50"))
+    rng = random.Random(23)
+    users = [User.objects.create_user(username=f"p{n}", email=f"p{n}@example.com") for n in range(7)]
+    for user in users:
+        services.session_submit(session=self_session(user, version, _random_sheet(version, rng)))
+
+    assert services.runs_score_pending(batch_size=2, workers=2) == 7
+
+    runs = list(AnalysisRun.objects.all())
+    assert {run.status for run in runs} == {AnalysisRun.Status.DONE}
+    # No run was claimed by both: each was scored once, and equals the pure engine's result.
+    assert {run.attempts for run in runs} == {1}
+    for run in runs:
+        assert _stored(run) == _from_the_pure_engine(run)
