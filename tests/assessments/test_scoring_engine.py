@@ -199,12 +199,15 @@ def test_raw_values_are_stored_unrounded_and_rounded_only_when_serialised():
     assert '"raw":0.333333' in result.to_json()
 
 
-def test_the_stored_result_is_the_full_one_without_its_components():
+def test_the_stored_result_is_the_full_one_without_what_the_runs_rows_hold():
     inst = make(likert("q1", "d"), likert("q2", "d", reverse=True))
     result = score(inst, {"q1": Answer(option="4"), "q2": Answer(option="2")}, as_of=AS_OF)
     full = result.to_dict()
-    assert len(full["components"]) == 2
-    assert result.to_stored_dict() == {name: value for name, value in full.items() if name != "components"}
+    assert len(full["components"]) == 2 and len(full["dimensions"]) == 1
+    # The dimensions are the run's score rows, the components its audit rows.
+    assert result.to_stored_dict() == {
+        name: value for name, value in full.items() if name not in ("components", "dimensions")
+    }
 
 
 def test_to_json_is_canonical():
