@@ -1,5 +1,7 @@
 """The result page of a scored session: charts, bands, the audit trail, run history."""
 
+from html.parser import HTMLParser
+
 import pytest
 
 from assessments import services
@@ -37,6 +39,36 @@ def test_each_chart_has_a_table_alternative_and_written_values(user_client, scor
     assert "<caption>Warmth and its facets: scores from 0 to 100</caption>" in html
     assert 'aria-hidden="true" focusable="false" overflow="visible"' in html  # the SVG itself is decorative
     assert '<text class="chart-value" x="100%"' in html
+
+
+class _TableRows(HTMLParser):
+    """Counts table rows outside any table and the open/close balance of the page's blocks."""
+
+    BLOCKS = ("section", "figure", "table", "tbody")
+
+    def __init__(self):
+        super().__init__()
+        self.open = dict.fromkeys(self.BLOCKS, 0)
+        self.stray_rows = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.open:
+            self.open[tag] += 1
+        if tag == "tr" and not self.open["table"]:
+            self.stray_rows += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.open:
+            self.open[tag] -= 1
+
+
+def test_every_table_row_is_inside_its_table_and_every_block_is_closed(user_client, scored):
+    parser = _TableRows()
+    parser.feed(user_client.get(f"/assessments/{scored.pk}/results/").content.decode())
+
+    # A browser moves rows found outside a table in front of it: they showed as a line of text.
+    assert parser.stray_rows == 0
+    assert parser.open == dict.fromkeys(_TableRows.BLOCKS, 0)
 
 
 def test_results_show_bands_narratives_and_the_composite(user_client, scored):
