@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+import functools
+
 from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 
 from accounts.models import ApiKey, User
+from personai.db import model_from_row, prepared_statement_cursor, select_columns
+
+
+def api_key_with_user(prefix: str) -> ApiKey | None:
+    """The key with this prefix, its user loaded with it; None when there is none.
+
+    Every API request reads it, so it is one prepared statement: the ORM's select_related
+    spent more time compiling it than PostgreSQL spent running it.
+    """
+    with prepared_statement_cursor() as cursor:
+        cursor.execute(_api_key_with_user_sql(), [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(ApiKey._meta.concrete_fields)
+    api_key = model_from_row(ApiKey, row[:width])
+    api_key.user = model_from_row(User, row[width:])
+    return api_key
+
+
+@functools.cache
+def _api_key_with_user_sql() -> str:
+    keys, users = ApiKey._meta.db_table, User._meta.db_table
+    return (
+        f"SELECT {select_columns(ApiKey, 'k')}, {select_columns(User, 'u')}"
+        f' FROM "{keys}" k JOIN "{users}" u ON u.id = k."user_id" WHERE k.prefix = %s'
+    )
 
 
 def api_key_list(*, user: User) -> QuerySet[ApiKey]:

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import selectors
 from accounts.models import ApiKey, User
 
 KEY_SCHEME = "pk"
@@ -125,7 +126,7 @@ def api_key_verify(raw_key: str) -> ApiKey:
     prefix = _split_key(raw_key)
     if prefix is None:
         raise ApiKeyError()
-    api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
+    api_key = selectors.api_key_with_user(prefix)
     if api_key is None or not hmac.compare_digest(api_key.hashed_key, hash_api_key(raw_key)):
         raise ApiKeyError()
     # Only someone holding the real secret learns whether it is revoked.

@@ -31,6 +31,7 @@ from assessments.models import (
     TraitScore,
 )
 from assessments.progress import Progress, progress_of
+from personai.db import prepared_statement_cursor
 from questionnaires import plan as questionnaire_plan
 from questionnaires.models import (
     QuestionnaireItem,
@@ -430,7 +431,7 @@ def _row_and_answers(
     them, from the same statement (None when not read so: a version with multiple choice items,
     whose selections that statement leaves out)."""
     sql, parts = _row_statement(model, with_answers)
-    with connection.cursor() as cursor:
+    with prepared_statement_cursor() as cursor:
         cursor.execute(f"{sql} WHERE {where}{order} LIMIT 1", params)
         row = cursor.fetchone()
     if row is None:

@@ -34,6 +34,7 @@ from assessments.models import (
 )
 from assessments.signals import run_scored
 from personai import outbox
+from personai.db import prepared_statement_cursor
 from questionnaires.models import QuestionnaireVersion
 
 logger = logging.getLogger(__name__)
@@ -351,7 +352,7 @@ def _touch_and_log(
         sql += f"SELECT {selectors.answer_columns_sql(read_answers)} FROM logged "
         sql += f"LEFT JOIN {Response._meta.db_table} r "
         sql += "ON r.session_id = logged.session_id"
-    with connection.cursor() as cursor:
+    with prepared_statement_cursor() as cursor:  # the same text on every save: planned once
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
@@ -434,7 +435,7 @@ def _upsert(session: AssessmentSession, parsed: dict[str, ParsedAnswer], plan: s
         ]
         updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPSERT_COLUMNS)
         rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(values))
-        with connection.cursor() as cursor:
+        with prepared_statement_cursor() as cursor:  # one text per number of answers
             cursor.execute(
                 f"INSERT INTO {Response._meta.db_table} (session_id, item_id, {', '.join(_UPSERT_COLUMNS)}) "
                 f"VALUES {rows} ON CONFLICT (session_id, item_id) DO UPDATE SET {updates}",

@@ -141,6 +141,8 @@ if DB_POOL_MAX_SIZE > 0:
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": 10,
     }
+# `personai.db.prepared_statement_cursor`: off behind a pooler that cannot keep prepared statements.
+DB_PREPARED_STATEMENTS = _env(env.bool, "DB_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------- redis, cache, celery
