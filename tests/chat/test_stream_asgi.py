@@ -10,6 +10,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
@@ -161,6 +162,43 @@ def test_only_async_views_run_on_the_event_loop(user):
     assert not runs_on_event_loop("/api/v1/me")
     assert not runs_on_event_loop("/no/such/page/")
     assert not runs_on_event_loop("/static/css/app.css")
+    assert runs_on_event_loop(f"/api/v1/conversations/{conversation.pk}/messages/")
+    assert not runs_on_event_loop(f"/api/v1/conversations/{conversation.pk}/")
+    assert not runs_on_event_loop(f"/api/v1/sessions/{conversation.pk}/responses/")
+
+
+def test_the_event_loop_routes_decide_as_the_whole_url_tree_does():
+    """The pruned tree `runs_on_event_loop` resolves against agrees with Django's resolver on
+    every route of the project (each with sample values for its parameters)."""
+    import uuid
+
+    from django.urls import URLResolver, get_resolver, resolve
+    from django.urls.resolvers import RoutePattern
+
+    from personai.asgi import runs_on_event_loop
+
+    samples = {"uuid": str(uuid.uuid4()), "int": "3", "slug": "a-slug", "str": "text", "path": "a/b"}
+
+    def paths(resolver, prefix):
+        for entry in resolver.url_patterns:
+            if not isinstance(entry.pattern, RoutePattern):
+                continue  # regex routes (admin internals) have no sample to fill in
+            route = prefix + str(entry.pattern)
+            for name, converter in entry.pattern.converters.items():
+                kind = type(converter).__name__.replace("Converter", "").lower()
+                route = route.replace(f"<{kind}:{name}>", samples.get(kind, "x"))
+                route = route.replace(f"<{name}>", samples["str"])
+            if isinstance(entry, URLResolver):
+                yield from paths(entry, route)
+            else:
+                yield "/" + route
+
+    checked = 0
+    for path in paths(get_resolver(), ""):
+        expected = iscoroutinefunction(resolve(path).func)
+        assert runs_on_event_loop(path) is expected, path
+        checked += 1
+    assert checked > 100
 
 
 def test_a_synchronous_page_is_served_through_the_thread_pool(user):
