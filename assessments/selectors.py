@@ -183,14 +183,18 @@ class AnswerKeys:
     items: dict[int, str]
     options: dict[int, str]
     has_multi_choice: bool
+    # An answer that is only a chosen option (most answers), shared: answers are immutable.
+    option_answers: dict[int, scoring.Answer]
 
 
 def _answer_keys(plan: VersionPlan) -> AnswerKeys:
     items = list(plan.version.items.all())
+    options = {option.pk: option.key for item in items for option in item.bank_item.options.all()}
     return AnswerKeys(
         items={item.pk: item.key for item in items},
-        options={option.pk: option.key for item in items for option in item.bank_item.options.all()},
+        options=options,
         has_multi_choice=any(item.bank_item.question_type == "multi_choice" for item in items),
+        option_answers={pk: scoring.Answer(option=key) for pk, key in options.items()},
     )
 
 
@@ -250,6 +254,9 @@ def answers_from_rows(plan: VersionPlan, rows) -> dict[str, scoring.Answer]:
     for item_id, boolean, number, text, option_id, selected in rows:
         key = keys.items.get(item_id)
         if key is None:
+            continue
+        if option_id is not None and boolean is None and number is None and not text and not selected:
+            answers[key] = keys.option_answers[option_id]
             continue
         answers[key] = scoring.Answer(
             boolean=boolean,
