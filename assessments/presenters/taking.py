@@ -375,6 +375,11 @@ def build_question(
     )
 
 
+# A published version's questions are the same for the same answer, number, language and
+# observed person: `TakeState.question` builds each once per plan and reuses it (frozen).
+QUESTION_MEMO_SIZE = 5_000
+
+
 @dataclass
 class TakeState:
     """Everything the take and review pages need about one session, from loaded rows."""
@@ -495,10 +500,21 @@ class TakeState:
         item = self.items[key]
         if values is None:
             values = form_value(item.bank_item.question_type, self.answers.get(key))
-        question = build_question(
-            item, number=self.number_of(key), lang=self.lang, values=values, error=error, about=self.about
-        )
-        return replace(question, answered=self.is_answered(key))
+        number, answered = self.number_of(key), self.is_answered(key)
+        plan = getattr(self.version, "_plan", None)
+        memo = plan.derived("questions", lambda p: {}) if plan is not None else None
+        memo_key = (key, tuple(values), error, number, answered, self.lang, self.about)
+        question = memo.get(memo_key) if memo is not None else None
+        if question is None:
+            question = build_question(
+                item, number=number, lang=self.lang, values=values, error=error, about=self.about
+            )
+            question = replace(question, answered=answered)
+            if memo is not None:
+                if len(memo) >= QUESTION_MEMO_SIZE:  # free text and names make the keys unbounded
+                    memo.clear()
+                memo[memo_key] = question
+        return question
 
 
 # --------------------------------------------------------------------------- review

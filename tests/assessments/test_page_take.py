@@ -273,3 +273,42 @@ def test_inputs_have_stable_ids(user_client, user, page_version):
     ids = re.findall(r'<input[^>]* id="([^"]+)"', first)
     assert ids and ids == re.findall(r'<input[^>]* id="([^"]+)"', again)
     assert len(ids) == len(set(ids))
+
+
+def _likes_people_block(html: str) -> str:
+    block = html[html.index('id="q-likes-people"') :]
+    return block[: block.index("</fieldset>")]
+
+
+def test_a_reused_question_block_still_shows_each_sessions_own_answer(user_client, user, page_version):
+    from assessments import services
+    from tests.factories import UserFactory
+
+    session = self_session(user, page_version)
+    other_user = UserFactory()
+    other = self_session(other_user, page_version, {"likes-people": "2"})
+    first = _likes_people_block(user_client.get(f"/assessments/{session.pk}/q/1/").content.decode())
+
+    services.responses_save(session=session, answers={"likes-people": "4"})
+    answered = _likes_people_block(user_client.get(f"/assessments/{session.pk}/q/1/").content.decode())
+    user_client.force_login(other_user)
+    others = _likes_people_block(user_client.get(f"/assessments/{other.pk}/q/1/").content.decode())
+
+    assert " checked" not in first
+    assert 'value="4" checked' in answered and answered.count(" checked") == 1
+    assert 'value="2" checked' in others and others.count(" checked") == 1
+
+
+def test_remembered_questions_stay_within_their_bound(user_client, user, page_version, monkeypatch):
+    from assessments import presenters
+    from assessments.presenters import taking
+
+    monkeypatch.setattr(taking, "QUESTION_MEMO_SIZE", 3)
+    session = self_session(user, page_version)
+    for page in (1, 2, 1):
+        assert user_client.get(f"/assessments/{session.pk}/q/{page}/").status_code == 200
+
+    plan = selectors.session_plan(selectors.session_for_user(user, session.pk))
+    memo = plan.derived("questions", lambda p: {})
+    assert 0 < len(memo) <= 3
+    assert all(isinstance(question, presenters.Question) for question in memo.values())
