@@ -86,6 +86,21 @@ def interface_language(locale: str | None) -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
+def answers_reachability_probe(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Before it posts a page, the take form checks that the server answers with a HEAD
+    request to the autosave URL (personai.js: offline, the page stays with its answers).
+    Answer it with 204 and nothing read: a 405 there put an error in the browser's console and
+    a warning in the server's log on every page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.method == "HEAD":
+            return HttpResponse(status=204)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def in_session_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """For the shared taking functions below, called as f(request, flow, ...)."""
 

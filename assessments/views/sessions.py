@@ -20,6 +20,7 @@ from assessments.views.flow import (
     IN_PROGRESS,
     UNFINISHED_RUN,
     Flow,
+    answers_reachability_probe,
     autosave_answer,
     interface_language,
     own_session,
@@ -143,6 +144,7 @@ def take(request: HttpRequest, session_id, page: int) -> HttpResponse:
 
 
 @login_required
+@answers_reachability_probe
 @require_POST
 def autosave(request: HttpRequest, session_id) -> HttpResponse:
     return autosave_answer(request, Flow(session=own_session(request, session_id)))

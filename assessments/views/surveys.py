@@ -18,6 +18,7 @@ from assessments.models import Survey, SurveyInvitation
 from assessments.views.flow import (
     IN_PROGRESS,
     Flow,
+    answers_reachability_probe,
     autosave_answer,
     full_redirect,
     own_survey,
@@ -402,6 +403,7 @@ def survey_take(request: HttpRequest, share_token: str, page: int) -> HttpRespon
     return flow if isinstance(flow, HttpResponse) else take_page(request, flow, page)
 
 
+@answers_reachability_probe
 @require_POST
 def survey_autosave(request: HttpRequest, share_token: str) -> HttpResponse:
     flow = _responder_flow(request, share_token)

@@ -179,3 +179,30 @@ def test_autosave_after_submitting_redirects_htmx_to_the_status_page(user_client
 
     assert response["HX-Redirect"] == f"/assessments/{session.pk}/done/"
     assert selectors.session_answers(session)["tidy"].number == 5
+
+
+def test_the_forms_reachability_probe_gets_a_204_and_writes_nothing(user_client, user, page_version, caplog):
+    """The take form sends HEAD to the autosave URL before posting a page (personai.js)."""
+    session = self_session(user, page_version)
+    events = QuestionnaireEventLog.objects.filter(session=session).count()
+
+    response = user_client.head(f"/assessments/{session.pk}/autosave/")
+
+    assert response.status_code == 204
+    assert QuestionnaireEventLog.objects.filter(session=session).count() == events
+    assert not Response.objects.filter(session=session).exists()
+    assert not [record for record in caplog.records if record.name == "django.request"]
+
+
+def test_a_get_on_the_autosave_url_is_still_refused(user_client, user, page_version):
+    session = self_session(user, page_version)
+
+    assert user_client.get(f"/assessments/{session.pk}/autosave/").status_code == 405
+
+
+def test_the_probe_of_a_signed_out_visitor_goes_to_the_login(client, user, page_version):
+    session = self_session(user, page_version)
+
+    response = client.head(f"/assessments/{session.pk}/autosave/")
+
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -261,3 +261,11 @@ def test_a_signed_in_responder_cannot_open_an_anonymous_session_as_their_own(cli
     session = _answer_everything(client, survey)
 
     assert client.get(f"/assessments/{session.pk}/q/1/").status_code == 404
+
+
+def test_the_responders_reachability_probe_gets_a_204(client, survey):
+    _start(client, survey)
+
+    response = client.head(f"/s/{survey.share_token}/autosave/")
+
+    assert response.status_code == 204
