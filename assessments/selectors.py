@@ -31,7 +31,7 @@ from assessments.models import (
     TraitScore,
 )
 from assessments.progress import Progress, progress_of
-from personai.db import prepared_statement_cursor
+from personai.db import model_from_row, prepared_statement_cursor, select_columns
 from questionnaires import plan as questionnaire_plan
 from questionnaires.models import (
     QuestionnaireItem,
@@ -363,16 +363,11 @@ _NOT_CACHED = object()
 class _RowPart:
     model: type
     relation: str  # the field of the main row that this part fills ("" for the main row)
-    attnames: tuple[str, ...]
-    converters: tuple[tuple, ...]  # per field, as the ORM applies them (JSON, …)
+    width: int  # how many columns of the row are this part's
     pk_index: int
 
-    def build(self, values, connection):
-        values = list(values)
-        for index, field_converters in self.converters:
-            for converter in field_converters:
-                values[index] = converter(values[index], None, connection)
-        return self.model.from_db(connection.alias, self.attnames, values)
+    def build(self, values):
+        return model_from_row(self.model, values)
 
 
 @functools.cache
@@ -386,15 +381,9 @@ def _row_statement(model: type, with_answers: bool = False) -> tuple[str, tuple[
     for index, relation in enumerate(["", *related]):
         part_model = model if not relation else meta.get_field(relation).related_model
         fields = part_model._meta.concrete_fields
-        columns += [f'm{index}."{field.column}"' for field in fields]
-        converters = tuple(
-            (position, tuple(field.get_db_converters(connection)))
-            for position, field in enumerate(fields)
-            if field.get_db_converters(connection)
-        )
-        attnames = tuple(field.attname for field in fields)
-        pk_index = attnames.index(part_model._meta.pk.attname)
-        parts.append(_RowPart(part_model, relation, attnames, converters, pk_index))
+        columns.append(select_columns(part_model, f"m{index}"))
+        pk_index = fields.index(part_model._meta.pk)
+        parts.append(_RowPart(part_model, relation, len(fields), pk_index))
         if relation:
             outer = "LEFT JOIN" if meta.get_field(relation).null else "JOIN"
             table = part_model._meta.db_table
@@ -444,12 +433,12 @@ def _row_and_answers(
     if row is None:
         return None, None
     main_part, *related = parts
-    end = len(main_part.attnames)
-    instance = main_part.build(row[:end], connection)
+    end = main_part.width
+    instance = main_part.build(row[:end])
     starts = []
     for part in related:
         starts.append(end)
-        end += len(part.attnames)
+        end += part.width
     plan = questionnaire_plan.cached_plan((instance.questionnaire_version_id, *row[end : end + 4]))
     if plan is None:
         return _NOT_CACHED, None
@@ -461,7 +450,7 @@ def _row_and_answers(
         elif row[start + part.pk_index] is None:  # an outer join that found nothing
             cache[part.relation] = None
         else:
-            cache[part.relation] = part.build(row[start : start + len(part.attnames)], connection)
+            cache[part.relation] = part.build(row[start : start + part.width])
     if not with_answers or plan.derived("answer_keys", _answer_keys).has_multi_choice:
         return instance, None
     columns = row[end + 4 :]
