@@ -366,9 +366,6 @@ class _RowPart:
     width: int  # how many columns of the row are this part's
     pk_index: int
 
-    def build(self, values):
-        return model_from_row(self.model, values)
-
 
 @functools.cache
 def _row_statement(model: type, with_answers: bool = False) -> tuple[str, tuple[_RowPart, ...]]:
@@ -434,7 +431,7 @@ def _row_and_answers(
         return None, None
     main_part, *related = parts
     end = main_part.width
-    instance = main_part.build(row[:end])
+    instance = model_from_row(main_part.model, row[:end])
     starts = []
     for part in related:
         starts.append(end)
@@ -450,7 +447,7 @@ def _row_and_answers(
         elif row[start + part.pk_index] is None:  # an outer join that found nothing
             cache[part.relation] = None
         else:
-            cache[part.relation] = part.build(row[start : start + part.width])
+            cache[part.relation] = model_from_row(part.model, row[start : start + part.width])
     if not with_answers or plan.derived("answer_keys", _answer_keys).has_multi_choice:
         return instance, None
     columns = row[end + 4 :]
