@@ -74,6 +74,12 @@ def _run() -> None:
                 reference = _wrk(base, [("GET", "/bench/ok", {}, "")])
                 take = _wrk(base, fixture["pages"])
                 _report("take_page", take["rps"] / reference["rps"], ">=0.5", take, reference, "req/s")
+                signed_in = _wrk(base, fixture["signed_in"])
+                print(
+                    f"  signed-in bare view (session and user only): {signed_in['rps']:.1f} req/s, "
+                    f"p50 {signed_in['p50']:.1f} ms, ratio {signed_in['rps'] / reference['rps']:.3f} "
+                    "(the most any signed-in page reaches here)"
+                )
             if "autosave" in ONLY:
                 upsert = _pgbench(connection.settings_dict)
                 autosave = _wrk(base, fixture["autosaves"])
@@ -102,7 +108,7 @@ def _fixture(secret_key: str) -> dict:
     version = import_json(INSTRUMENT.read_bytes(), publish=True).version
     keys = list(version.items.order_by("sort_order").values_list("key", flat=True))
     rng = random.Random(7)
-    pages, autosaves, sessions = [], [], []
+    pages, autosaves, sessions, signed_in = [], [], [], []
     for n in range(SESSIONS):
         user = User.objects.create_user(username=f"hot{n}", email=f"hot{n}@example.com", password="x" * 20)
         session = services.session_start(
@@ -118,13 +124,21 @@ def _fixture(secret_key: str) -> dict:
         cookie = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
         for page in range(1, 9):
             pages.append(("GET", f"/assessments/{session.pk}/q/{page}/", cookie, ""))
+        signed_in.append(("GET", "/bench/ok-signed-in", cookie, ""))
         _key, raw = account_services.api_key_create(user=user, name="bench")
         headers = {"Authorization": f"Api-Key {raw}", "Content-Type": "application/json"}
         for key in rng.sample(keys, 12):
             body = json.dumps({"answers": {key: str(rng.randint(1, 5))}})
             autosaves.append(("PUT", f"/api/v1/sessions/{session.pk}/responses/", headers, body))
         sessions.append(session)
-    return {"version": version, "pages": pages, "autosaves": autosaves, "sessions": sessions, "keys": keys}
+    return {
+        "version": version,
+        "pages": pages,
+        "autosaves": autosaves,
+        "sessions": sessions,
+        "keys": keys,
+        "signed_in": signed_in,
+    }
 
 
 # --------------------------------------------------------------------------- the web server
@@ -260,7 +274,11 @@ def _latency(out: str, label: str) -> float:
 
 def _warm(base: str, fixture: dict) -> None:
     """Every worker process renders pages and saves answers before anything is measured."""
-    _wrk(base, fixture["pages"] + fixture["autosaves"] + [("GET", "/bench/ok", {}, "")], seconds=8)
+    _wrk(
+        base,
+        fixture["pages"] + fixture["autosaves"] + fixture["signed_in"] + [("GET", "/bench/ok", {}, "")],
+        seconds=8,
+    )
 
 
 def _pgbench(db: dict) -> dict:

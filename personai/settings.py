@@ -299,6 +299,10 @@ BENCHMARK_ALLOWED_HOSTS = _env(env.list, "BENCHMARK_ALLOWED_HOSTS", default=[])
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
+    # Named by sessions signed in before accounts.backends existed: listed so that those
+    # visitors stay signed in. Never reached on a sign-in (accounts/backends.py says why).
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
