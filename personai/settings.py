@@ -302,7 +302,8 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.ModelBackend",
     "accounts.backends.AuthenticationBackend",
     # Named by sessions signed in before accounts.backends existed: listed so that those
-    # visitors stay signed in. Never reached on a sign-in (accounts/backends.py says why).
+    # visitors stay signed in. Never reached on a sign-in (accounts/backends.py says why), so a
+    # backend added later goes before accounts.backends.AuthenticationBackend.
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
