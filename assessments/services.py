@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -362,14 +363,89 @@ def _touch_and_log(
     return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
 
 
-@transaction.atomic
+def _touch_log_and_upsert(
+    session: AssessmentSession,
+    event: str,
+    detail: dict[str, Any],
+    parsed: dict[str, ParsedAnswer],
+    plan: selectors.ScoringPlan,
+    *,
+    read_answers: selectors.VersionPlan | None = None,
+) -> dict[str, scoring.Answer] | None:
+    """`_touch_and_log` and `_upsert` of answers without a multiple choice, as one statement.
+
+    The session's UPDATE locks its row while it is still in progress; the event and the answers
+    are written only for a row it touched, so a closed session writes nothing (SessionClosed).
+    Every part of a statement sees the rows as they were before it, so the answers it returns
+    (with `read_answers`) are those before this save, as `_touch_and_log` returns them.
+    """
+    now = timezone.now()
+    option_ids = plan.option_ids
+    answers_sql, value_columns = _answer_values_sql(len(parsed))
+    values = [
+        value
+        for entry in parsed.values()
+        for value in (
+            entry.item_id,
+            entry.answer.boolean,
+            entry.answer.number,
+            entry.answer.text or "",
+            option_ids.get((entry.key, entry.answer.option)) if entry.answer.option else None,
+        )
+    ]
+    log = QuestionnaireEventLog._meta.db_table
+    sessions = AssessmentSession._meta.db_table
+    responses = Response._meta.db_table
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPSERT_COLUMNS)
+    sql = (
+        f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
+        f"RETURNING id), logged AS (INSERT INTO {log} (session_id, event, detail, created_at) "
+        f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING session_id), "
+        f"saved AS (INSERT INTO {responses} (session_id, item_id, {', '.join(_UPSERT_COLUMNS)}) "
+        f"SELECT touched.id, {value_columns}, %s FROM touched, ({answers_sql}) v "
+        f"ON CONFLICT (session_id, item_id) DO UPDATE SET {updates}) "
+    )
+    params = [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now]
+    params += [now, *values]
+    if read_answers is None:
+        sql += "SELECT session_id FROM logged"
+    else:  # a row per answer, or one of NULLs when there are none yet; none when closed
+        sql += f"SELECT {selectors.answer_columns_sql(read_answers)} FROM logged "
+        sql += f"LEFT JOIN {responses} r ON r.session_id = logged.session_id"
+    with prepared_statement_cursor() as cursor:  # one text per number of answers: planned once
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise SessionClosed(CLOSED_MESSAGE)
+    if read_answers is None:
+        return None
+    return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
+
+
+_ANSWER_VALUE_FIELDS = ("item", "value_boolean", "value_number", "value_text", "selected_option")
+
+
+@functools.cache
+def _answer_values_sql(count: int) -> tuple[str, str]:
+    """(VALUES of `count` answers, each parameter cast to its column's type; the columns to
+    select from it as `v`): parameters in a VALUES list have no column to take a type from."""
+    fields = [Response._meta.get_field(name) for name in _ANSWER_VALUE_FIELDS]
+    row = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
+    names = ", ".join(field.column for field in fields)
+    rows = ", ".join([f"({row})"] * count)
+    return f"SELECT * FROM (VALUES {rows}) AS answers ({names})", ", ".join(
+        f"v.{field.column}" for field in fields
+    )
+
+
 def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved") -> int:
     """Validate every answer, then upsert them all; all or nothing.
 
-    Validation runs in memory against the version's plan. The write is two statements: one
-    locks the open session, bumps its `updated_at` and logs the event; one upserts the answers
-    (a multiple choice adds two for its selections). A closed session is a SessionClosed even
-    when the answers are also invalid.
+    Validation runs in memory against the version's plan. Answers without a multiple choice
+    (every autosave of a single answer) are one statement: it locks the open session, bumps its
+    `updated_at`, logs the event and upserts the answers, atomic on its own, so no transaction
+    is opened and committed around it. A multiple choice adds its selections' statements, in a
+    transaction. A closed session is a SessionClosed even when the answers are also invalid.
     """
     return len(_save_answers(session, answers, event, read_answers=False)[0])
 
@@ -383,14 +459,22 @@ def _save_answers(
     try:
         parsed = parse_answers(version, answers)
     except AnswerValidationError:
-        _assert_open_locked(session)  # a closed session says so before the answers' errors
+        with transaction.atomic():
+            _assert_open_locked(session)  # a closed session says so before the answers' errors
         raise
     if not parsed:
-        _assert_open_locked(session)
+        with transaction.atomic():
+            _assert_open_locked(session)
         return parsed, (selectors.session_answers(session) if read_answers else None)
     plan = selectors.version_plan(version) if read_answers else None
-    before = _touch_and_log(session, event, {"items": sorted(parsed)}, read_answers=plan)
-    _upsert(session, parsed, selectors.scoring_plan(version))
+    detail = {"items": sorted(parsed)}
+    scoring_plan = selectors.scoring_plan(version)
+    if any(entry.question_type == "multi_choice" for entry in parsed.values()):
+        with transaction.atomic():
+            before = _touch_and_log(session, event, detail, read_answers=plan)
+            _upsert(session, parsed, scoring_plan)
+    else:
+        before = _touch_log_and_upsert(session, event, detail, parsed, scoring_plan, read_answers=plan)
     if before is None:
         return parsed, None
     # What reading them back would give: the upsert stores exactly the parsed answers.
@@ -398,7 +482,6 @@ def _save_answers(
     return parsed, after
 
 
-@transaction.atomic
 def responses_update_progress(
     *, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved"
 ) -> selectors.Progress:

@@ -292,18 +292,57 @@ def test_the_anonymous_take_page_costs_at_most_four_queries(client, user, page_v
     assert len(_statements(context)) <= 4, _statements(context)
 
 
-def test_saving_an_answer_is_three_statements_with_one_write_of_the_answer(user, page_version):
+def _answer_writes(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if "INSERT INTO assessments_response " in sql]
+
+
+def test_saving_an_answer_is_one_statement_with_one_write_of_the_answer(user, page_version):
     session = _session_as_a_request_loads_it(user, self_session(user, page_version))
     selectors.session_plan(session)  # built once per process, before
 
     with CaptureQueriesContext(connection) as context:
         services.responses_save(session=session, answers={"tidy": 4})
 
+    # Atomic on its own: no transaction opened and committed around it either.
+    assert [q["sql"] for q in context.captured_queries if q["sql"] in ("BEGIN", "COMMIT")] == []
     statements = _statements(context)
-    assert len(statements) <= 3, statements
-    answer_writes = [sql for sql in statements if "assessments_response" in sql.split(" WHERE ")[0]]
-    assert len(answer_writes) == 1 and answer_writes[0].startswith("INSERT"), statements
+    assert len(statements) == 1, statements
+    assert len(_answer_writes(statements)) == 1, statements
+    assert "INSERT INTO assessments_questionnaireeventlog " in statements[0], statements
     assert selectors.session_answers(session)["tidy"].number == 4
+    assert session.events.filter(event="autosaved", detail={"items": ["tidy"]}).count() == 1
+
+
+def test_answers_of_every_kind_saved_in_one_statement_read_back_as_parsed(user, page_version):
+    session = _session_as_a_request_loads_it(user, self_session(user, page_version))
+    selectors.session_plan(session)  # built once per process, before
+    first = {"likes-people": "4", "hosts": True, "tidy": 2, "notes": "Ich mag Gärten; 'quotes' too"}
+    second = {"likes-people": "1", "hosts": False, "tidy": 5, "notes": ""}
+
+    for raw in (first, second):
+        with CaptureQueriesContext(connection) as context:
+            services.responses_save(session=session, answers=raw)
+
+        assert len(_statements(context)) == 1, _statements(context)
+        parsed = services.parse_answers(page_version, raw)
+        expected = {key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}
+        assert selectors.session_answers(session) == expected
+    assert session.responses.count() == 4
+
+
+def test_a_closed_session_writes_nothing(user, page_version):
+    session = self_session(
+        user, page_version, {"likes-people": "4", "hosts": False, "tidy": 5, "hobbies": ["read"]}
+    )
+    services.session_submit(session=session)
+    events = session.events.count()
+    answers = selectors.session_answers(session)
+
+    with pytest.raises(services.SessionClosed):
+        services.responses_save(session=session, answers={"tidy": 1, "notes": "too late"})
+
+    assert selectors.session_answers(session) == answers
+    assert session.events.count() == events
 
 
 def test_the_autosave_api_reads_no_version_rows(api_client, user, page_version, settings):
@@ -319,18 +358,17 @@ def test_the_autosave_api_reads_no_version_rows(api_client, user, page_version, 
     assert response.status_code == 200, response.content
     statements = _statements(context)
     assert not [sql for sql in statements if _from_table(sql).startswith('"questionnaires_')], statements
-    # The session; one statement that touches it, logs the event and reads the answers so far;
-    # one write of the answer. The API key was verified by the first request (kept a few
-    # seconds per process); the progress comes from the plan and the answers in memory.
-    assert len(statements) <= 3, statements
-    answer_writes = [sql for sql in statements if "assessments_response" in sql.split(" WHERE ")[0]]
-    assert len(answer_writes) == 1 and answer_writes[0].startswith("INSERT"), statements
+    # The session; one statement that touches it, logs the event, writes the answer and reads
+    # the answers so far. The API key was verified by the first request (kept a few seconds
+    # per process); the progress comes from the plan and the answers in memory.
+    assert len(statements) <= 2, statements
+    assert len(_answer_writes(statements)) == 1, statements
     assert response.json() == {**response.json(), "answered": 1}
 
     settings.API_KEY_CACHE_SECONDS = 0  # the default: the key is checked on every request
     with CaptureQueriesContext(connection) as context:
         assert api_client.put(url, {"answers": {"tidy": 3}}, format="json", **headers).status_code == 200
-    assert len(_statements(context)) <= 4, _statements(context)
+    assert len(_statements(context)) <= 3, _statements(context)
 
 
 def test_the_autosave_progress_equals_the_progress_read_back(api_client, user, page_version):
