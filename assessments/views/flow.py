@@ -399,7 +399,7 @@ def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
     if session.status != IN_PROGRESS:
         return full_redirect(request, flow.finished_url)
     key = request.POST.get("item", "")
-    state = take_state(session, about=flow.about)
+    state = take_state(session, about=flow.about, answers=flow.answers)  # before the save
     if key not in state.items:
         return HttpResponseBadRequest("Unknown question.")
     page = state.page_of(key)

@@ -147,7 +147,7 @@ def take(request: HttpRequest, session_id, page: int) -> HttpResponse:
 @answers_reachability_probe
 @require_POST
 def autosave(request: HttpRequest, session_id) -> HttpResponse:
-    return autosave_answer(request, Flow(session=own_session(request, session_id)))
+    return autosave_answer(request, own_session_flow(request, session_id))
 
 
 @login_required

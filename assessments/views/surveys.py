@@ -380,7 +380,8 @@ def _responder_flow(
 ) -> Flow | HttpResponse:
     """The anonymous responder's session from their cookie, or where to send them instead.
 
-    `with_answers`: also read the session's answers with it (`Flow.answers`, the take page)."""
+    `with_answers`: also read the session's answers with it (`Flow.answers`: the take page and
+    the autosave, which read them first thing)."""
     survey = survey_by_link(share_token)
     landing = reverse("assessments:survey_landing", args=[survey.share_token])
     token = cookies.responder_token(request, survey)
@@ -406,7 +407,7 @@ def survey_take(request: HttpRequest, share_token: str, page: int) -> HttpRespon
 @answers_reachability_probe
 @require_POST
 def survey_autosave(request: HttpRequest, share_token: str) -> HttpResponse:
-    flow = _responder_flow(request, share_token)
+    flow = _responder_flow(request, share_token, with_answers=True)
     return flow if isinstance(flow, HttpResponse) else autosave_answer(request, flow)
 
 

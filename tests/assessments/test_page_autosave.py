@@ -1,10 +1,15 @@
 """Autosave (htmx): every change posts one answer; the response updates only what it affects."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assessments import selectors
 from assessments.models import QuestionnaireEventLog, Response
-from tests.assessments.factories import self_session
+from questionnaires.importing import import_document
+from tests.assessments.factories import api_instrument_document, self_session
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +211,27 @@ def test_the_probe_of_a_signed_out_visitor_goes_to_the_login(client, user, page_
     response = client.head(f"/assessments/{session.pk}/autosave/")
 
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_answers_before_the_save_come_with_the_session_row(user_client, user, htmx):
+    """A version without multiple choice: the session row brings its answers (`Flow.answers`),
+    so an autosave reads them only once more, after its one-statement save."""
+    document = api_instrument_document(slug="autosave-reads")
+    items = document["version"]["items"]
+    items[:] = [item for item in items if item["type"] != "multi_choice"]
+    version = import_document(document, publish=True).version
+    session = self_session(user, version, {"q1": True})
+    _autosave(user_client, session, htmx, "q2", {"a-q2": "3"}, "q1,q2,q3")  # builds the plan
+
+    with CaptureQueriesContext(connection) as context:
+        response = _autosave(user_client, session, htmx, "q3", {"a-q3": "2"}, "q1,q2,q3")
+
+    assert response.status_code == 200
+    assert "Saved" in response.content.decode()
+    assert selectors.session_answers(session)["q3"].option == "2"
+    statements = [q["sql"] for q in context.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+    answer_reads = [sql for sql in statements if sql.startswith("SELECT") and "assessments_response" in sql]
+    assert len(answer_reads) == 2, statements  # with the session row, and after the save
+    assert "LATERAL" in answer_reads[0]
+    # the session and user (auth), the session row with its answers, the save, the answers after
+    assert len(statements) <= 5, statements
