@@ -333,11 +333,15 @@ def _touch_and_log(
     detail: dict[str, Any],
     *,
     read_answers: selectors.VersionPlan | None = None,
+    write: tuple[str, list] | None = None,
 ) -> dict[str, scoring.Answer] | None:
     """One statement: lock the session row if it is still in progress, bump its `updated_at`
     and append the event; SessionClosed when it is not in progress (the caller's atomic block
     then rolls back whatever it wrote). With `read_answers` (the session's plan), the same
-    statement also returns the session's answers as they were before this save."""
+    statement also returns the session's answers as they were before this save (every part of
+    a statement sees the rows as they were before it). `write`: one more data-modifying CTE
+    over `touched` and its parameters, run in the same statement (`_answers_upsert_cte`), so a
+    closed session writes nothing."""
     log = QuestionnaireEventLog._meta.db_table
     sessions = AssessmentSession._meta.db_table
     now = timezone.now()
@@ -347,13 +351,17 @@ def _touch_and_log(
         f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING session_id) "
     )
     params = [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now]
+    if write is not None:
+        sql = f"{sql.rstrip()}, {write[0]} "
+        params += write[1]
     if read_answers is None:
         sql += "SELECT session_id FROM logged"
     else:  # a row per answer, or one of NULLs when there are none yet; none when closed
         sql += f"SELECT {selectors.answer_columns_sql(read_answers)} FROM logged "
         sql += f"LEFT JOIN {Response._meta.db_table} r "
         sql += "ON r.session_id = logged.session_id"
-    with prepared_statement_cursor() as cursor:  # the same text on every save: planned once
+    # The same text on every save (one per number of answers written with it): planned once.
+    with prepared_statement_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
@@ -363,23 +371,9 @@ def _touch_and_log(
     return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
 
 
-def _touch_log_and_upsert(
-    session: AssessmentSession,
-    event: str,
-    detail: dict[str, Any],
-    parsed: dict[str, ParsedAnswer],
-    plan: selectors.ScoringPlan,
-    *,
-    read_answers: selectors.VersionPlan | None = None,
-) -> dict[str, scoring.Answer] | None:
-    """`_touch_and_log` and `_upsert` of answers without a multiple choice, as one statement.
-
-    The session's UPDATE locks its row while it is still in progress; the event and the answers
-    are written only for a row it touched, so a closed session writes nothing (SessionClosed).
-    Every part of a statement sees the rows as they were before it, so the answers it returns
-    (with `read_answers`) are those before this save, as `_touch_and_log` returns them.
-    """
-    now = timezone.now()
+def _answers_upsert_cte(parsed: dict[str, ParsedAnswer], plan: selectors.ScoringPlan) -> tuple[str, list]:
+    """`_upsert` of answers without a multiple choice as a CTE for `_touch_and_log`: it writes
+    only for the session row that statement touched."""
     option_ids = plan.option_ids
     answers_sql, value_columns = _answer_values_sql(len(parsed))
     values = [
@@ -393,33 +387,13 @@ def _touch_log_and_upsert(
             option_ids.get((entry.key, entry.answer.option)) if entry.answer.option else None,
         )
     ]
-    log = QuestionnaireEventLog._meta.db_table
-    sessions = AssessmentSession._meta.db_table
-    responses = Response._meta.db_table
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPSERT_COLUMNS)
     sql = (
-        f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
-        f"RETURNING id), logged AS (INSERT INTO {log} (session_id, event, detail, created_at) "
-        f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING session_id), "
-        f"saved AS (INSERT INTO {responses} (session_id, item_id, {', '.join(_UPSERT_COLUMNS)}) "
+        f"saved AS (INSERT INTO {Response._meta.db_table} (session_id, item_id, {', '.join(_UPSERT_COLUMNS)}) "
         f"SELECT touched.id, {value_columns}, %s FROM touched, ({answers_sql}) v "
-        f"ON CONFLICT (session_id, item_id) DO UPDATE SET {updates}) "
+        f"ON CONFLICT (session_id, item_id) DO UPDATE SET {updates})"
     )
-    params = [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now]
-    params += [now, *values]
-    if read_answers is None:
-        sql += "SELECT session_id FROM logged"
-    else:  # a row per answer, or one of NULLs when there are none yet; none when closed
-        sql += f"SELECT {selectors.answer_columns_sql(read_answers)} FROM logged "
-        sql += f"LEFT JOIN {responses} r ON r.session_id = logged.session_id"
-    with prepared_statement_cursor() as cursor:  # one text per number of answers: planned once
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        raise SessionClosed(CLOSED_MESSAGE)
-    if read_answers is None:
-        return None
-    return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
+    return sql, [timezone.now(), *values]
 
 
 _ANSWER_VALUE_FIELDS = ("item", "value_boolean", "value_number", "value_text", "selected_option")
@@ -474,7 +448,9 @@ def _save_answers(
             before = _touch_and_log(session, event, detail, read_answers=plan)
             _upsert(session, parsed, scoring_plan)
     else:
-        before = _touch_log_and_upsert(session, event, detail, parsed, scoring_plan, read_answers=plan)
+        # One statement, atomic on its own: no transaction to open and commit around it.
+        write = _answers_upsert_cte(parsed, scoring_plan)
+        before = _touch_and_log(session, event, detail, read_answers=plan, write=write)
     if before is None:
         return parsed, None
     # What reading them back would give: the upsert stores exactly the parsed answers.
