@@ -10,7 +10,8 @@ half-way through, pages 1–8), so the figures are CPU time per request without 
   ``REQUESTS`` requests each, the take page and the bare view alternated round by round; also
   this process's CPU time per request (steadier than wall-clock time on a shared machine);
 * a cProfile of ``REQUESTS`` take pages, by cumulative and by own time (``BENCH_PROFILE=0``
-  leaves it out; ``BENCH_PROFILE_OUT=<file>`` also saves it for `pstats`).
+  leaves it out; ``BENCH_PROFILE_VIEW=signed-in`` or ``autosave`` profiles that instead;
+  ``BENCH_PROFILE_OUT=<file>`` also saves it for `pstats`).
 
 ``BENCH_DUMP=<dir>`` also writes every fixture page's HTML there (CSRF tokens and UUIDs blanked), to
 compare the output of two trees with ``diff -r``.
@@ -34,6 +35,7 @@ from bench._database import throwaway_database
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PROFILE = os.environ.get("BENCH_PROFILE", "1") != "0"
+PROFILE_VIEW = os.environ.get("BENCH_PROFILE_VIEW", "take")
 DUMP = os.environ.get("BENCH_DUMP", "")
 
 
@@ -75,6 +77,14 @@ def _run() -> None:
             response = client.get("/bench/ok")
             assert response.status_code == 200
 
+    autosaves = fixture["autosaves"]
+
+    def autosave(count: int) -> None:
+        for i in range(count):
+            _method, path, headers, body = autosaves[i % len(autosaves)]
+            response = client.put(path, body, content_type="application/json", headers=headers)
+            assert response.status_code == 200, (path, response.status_code, response.content[:200])
+
     def signed_in(count: int) -> None:
         for i in range(count):
             _path, headers = pages[i % len(pages)]
@@ -85,12 +95,15 @@ def _run() -> None:
         _dump(client, pages, Path(DUMP))
     take(len(pages))  # warm: every page's plan, templates and remembered questions
     bare(50)
+    autosave(len(autosaves))
     take_ms, bare_ms, signed_ms, take_cpu, bare_cpu, signed_cpu = [], [], [], [], [], []
+    save_ms, save_cpu = [], []
     for _round in range(ROUNDS):
         for run, wall, cpu in (
             (take, take_ms, take_cpu),
             (bare, bare_ms, bare_cpu),
             (signed_in, signed_ms, signed_cpu),
+            (autosave, save_ms, save_cpu),
         ):
             elapsed, used = _ms_per_request(run)
             wall.append(elapsed)
@@ -104,14 +117,19 @@ def _run() -> None:
         f"signed-in bare view {signed:.2f} ms per request (rounds: {_figures(signed_ms)}): "
         f"ratio {ok / signed:.3f}, the most any signed-in page reaches"
     )
+    saved = statistics.median(save_ms)
+    print(f"autosave (API, one answer) {saved:.2f} ms per request (rounds: {_figures(save_ms)})")
     # This process's CPU time only (not PostgreSQL's or Redis'): steadier on a busy machine.
     print(
         f"CPU of this process: take page {statistics.median(take_cpu):.2f} ms (rounds: {_figures(take_cpu)}),"
     )
     print(f"  bare view {statistics.median(bare_cpu):.2f} ms (rounds: {_figures(bare_cpu)})")
     print(f"  signed-in bare view {statistics.median(signed_cpu):.2f} ms (rounds: {_figures(signed_cpu)})")
+    print(f"  autosave {statistics.median(save_cpu):.2f} ms (rounds: {_figures(save_cpu)})")
     if PROFILE:
-        _profile(lambda: take(REQUESTS))
+        runs = {"take": take, "signed-in": signed_in, "autosave": autosave}
+        view = PROFILE_VIEW if PROFILE_VIEW in runs else "take"
+        _profile(lambda: runs[view](REQUESTS), view)
 
 
 def _ms_per_request(run) -> tuple[float, float]:
@@ -125,7 +143,7 @@ def _figures(values: list[float]) -> str:
     return ", ".join(f"{value:.2f}" for value in values)
 
 
-def _profile(run) -> None:
+def _profile(run, view: str) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     run()
@@ -136,7 +154,7 @@ def _profile(run) -> None:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
         stats.print_stats(45)
-        print(f"-- profile of {REQUESTS} take pages, by {order}")
+        print(f"-- profile of {REQUESTS} requests of {view}, by {order}")
         print(out.getvalue().split("\n", 1)[1] if "\n" in out.getvalue() else out.getvalue())
 
 

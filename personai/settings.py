@@ -127,6 +127,8 @@ else:
     EMBEDDED_DATABASE = True
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (with pgvector): postgresql://…")
+# Django's backend with a cheaper check of pooled connections (personai/db_pool.py).
+DATABASES["default"]["ENGINE"] = "personai.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = _env(env.int, "DB_CONN_MAX_AGE", default=0 if TESTING else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
