@@ -109,6 +109,8 @@ def visible_items(instrument: Instrument, answers: abc.Mapping[str, Answer]) -> 
     An item's rules see only the answers to earlier *visible* items: the answer to a skipped item
     is ignored and never feeds a later rule.
     """
+    if not instrument.has_branching:  # nothing can hide an item (most instruments)
+        return list(instrument.item_keys), []
     visible: list[str] = []
     skipped: list[str] = []
     data: dict[str, Any] = {}

@@ -12,6 +12,7 @@ import math
 from collections import abc
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 # Bump when the engine's semantics change: every stored score carries it in `score_version`.
@@ -118,6 +119,17 @@ class ModelDefinition:
 class Instrument:
     model: ModelDefinition
     items: tuple[Item, ...]  # in display order
+
+    # A compiled plan's instrument is shared by every request on that version: these are
+    # worked out once, on first use.
+    @cached_property
+    def item_keys(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items)
+
+    @cached_property
+    def has_branching(self) -> bool:
+        """Whether any item has show/skip rules (without them every item is always visible)."""
+        return any(item.branch for item in self.items)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,16 @@ def test_items_without_rules_are_always_visible():
     assert visible_items(inst, {}) == (["a", "b"], [])
 
 
+def test_without_any_rule_every_answer_sheet_shows_every_item_and_callers_get_their_own_list():
+    inst = instrument(Item("a", "boolean"), Item("b", "text"), Item("c", "boolean"))
+    assert not inst.has_branching
+    first, skipped = visible_items(inst, {"a": Answer(boolean=False)})
+    assert (first, skipped) == (["a", "b", "c"], [])
+    first.append("changed by a caller")
+    assert visible_items(inst, {}) == (["a", "b", "c"], [])
+    assert instrument(Item("a", "boolean"), Item("b", "text", branch=show({"var": "a"}))).has_branching
+
+
 def test_show_rule_shows_an_item_only_when_true():
     inst = instrument(Item("a", "boolean"), Item("b", "text", branch=show({"==": [{"var": "a"}, True]})))
     assert visible_items(inst, {"a": Answer(boolean=True)}) == (["a", "b"], [])
