@@ -153,6 +153,32 @@ def test_the_take_page_shows_the_current_answer_after_it_changed(user, user_clie
     assert 'name="a-tidy" value="3" checked' not in changed
 
 
+def test_the_take_pages_heading_and_progress_are_remembered_and_follow_the_answers(
+    user, user_client, page_version
+):
+    from django.template.loader import get_template
+
+    fragments = get_template("assessments/take.html").template.extra_data["partials"]
+    assert fragments["heading"].roots is not None and fragments["progress"].roots is not None
+
+    session = self_session(user, page_version, {"tidy": 3})
+    url = f"/assessments/{session.pk}/q/2/"
+    first = user_client.get(url).content.decode()
+    assert re.search(r"<strong>1 of \d+</strong> answered", first)
+    remembered = len(partials._memo)
+    assert _without_tokens(user_client.get(url).content.decode()) == _without_tokens(first)
+    assert len(partials._memo) == remembered  # nothing new: every fragment came from memory
+
+    services.responses_save(session=session, answers={"tidy": 7, "hosts": True})
+    assert re.search(r"<strong>2 of \d+</strong> answered", user_client.get(url).content.decode())
+
+
+def _without_tokens(html: str) -> str:
+    """The page with its CSRF tokens blanked (masked anew on every request)."""
+    html = re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1-", html)
+    return re.sub(r'("X-CSRFToken": ")[^"]+', r"\1-", html)
+
+
 def partials_test_value(key: str):
     from dataclasses import dataclass
 
