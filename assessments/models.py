@@ -352,8 +352,11 @@ class TraitScore(models.Model):
     # No database FK to the version's rows (db_constraint=False), here and on the other score
     # tables: those rows are immutable once published and PROTECT still guards them in Django,
     # while the per-row constraint checks cost more than scoring itself (bench/README.md).
+    # No index of its own either: every read of scores goes by run ((run, dimension) index), and
+    # a batch of 1,000 runs inserts 35,000 rows into each index. Only PROTECT's check, when an
+    # author deletes a dimension, looks scores up by dimension alone, and it may scan the table.
     dimension = models.ForeignKey(
-        TraitDimension, on_delete=models.PROTECT, related_name="scores", db_constraint=False
+        TraitDimension, on_delete=models.PROTECT, related_name="scores", db_constraint=False, db_index=False
     )
     raw_score = models.FloatField()
     normalized_score = models.FloatField(null=True, blank=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
@@ -23,6 +24,7 @@ from assessments.models import (
     TraitScore,
 )
 from questionnaires.importing import import_json
+from questionnaires.models import TraitDimension
 from tests.assessments.factories import self_session, valid_answers_for
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +221,25 @@ def test_deleting_a_session_deletes_its_scores_and_audit_rows(user, page_version
     assert not TraitScore.objects.filter(run_id=run.pk).exists()
     assert not ResponseTraitComponent.objects.filter(run_id=run.pk).exists()
     assert not CompositeScore.objects.filter(run_id=run.pk).exists()
+
+
+def test_a_dimension_with_scores_cannot_be_deleted_and_one_without_can(user, page_version):
+    # Neither a database FK nor an index of its own (migrations 0004, 0013): Django's PROTECT
+    # must still refuse, and must still find the scores by dimension alone.
+    session = self_session(user, page_version, valid_answers_for(page_version))
+    run = services.session_submit(session=session)
+    assert services.runs_score_batch(run_ids=[run.pk]) == 1
+    scored = TraitScore.objects.filter(run=run).select_related("dimension").first().dimension
+
+    with pytest.raises(ProtectedError):
+        scored.delete()
+    assert TraitScore.objects.filter(dimension=scored).exists()
+
+    unscored = TraitDimension.objects.create(
+        analysis_model=scored.analysis_model, slug="never-scored", name="Never scored", sort_order=99
+    )
+    unscored.delete()
+    assert not TraitDimension.objects.filter(pk=unscored.pk).exists()
 
 
 def test_a_run_scored_in_sql_reads_its_audit_from_the_versions_contributions_in_item_order():
