@@ -121,7 +121,13 @@ def _fixture(secret_key: str) -> dict:
         services.responses_save(session=session, answers={k: str(rng.randint(1, 5)) for k in keys[:60]})
         client = Client()
         client.force_login(user)
-        cookie = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+        # The cookies a browser holds from its first page: the session's and the CSRF token's
+        # (without the latter every page would mint and set a new CSRF secret, as only a
+        # browser's very first visit does).
+        client.get(f"/assessments/{session.pk}/q/1/")
+        cookie = {
+            "Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={client.cookies['csrftoken'].value}"
+        }
         for page in range(1, 9):
             pages.append(("GET", f"/assessments/{session.pk}/q/{page}/", cookie, ""))
         signed_in.append(("GET", "/bench/ok-signed-in", cookie, ""))
