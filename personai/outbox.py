@@ -24,7 +24,9 @@ What can go wrong, and what happens then:
   than ``OUTBOX_LEASE_SECONDS`` the next relay (beat runs one every few seconds) re-claims the
   row, so the work is done again within about a lease of a worker being back. The dead
   worker's unacknowledged message comes back only after the broker's visibility timeout, for
-  an older claim, and is ignored.
+  an older claim, and is ignored. A killed *pool process*'s message Celery re-queues at once:
+  it is ignored while the lease holds, and takes the row over as its next attempt if it
+  arrives after the lease ran out (either way a killed run counts as an attempt).
 * A claimed row whose message never started (lost with the broker's data) is re-claimed once
   its claim is older than ``OUTBOX_CLAIM_TIMEOUT_SECONDS``.
 
@@ -399,7 +401,22 @@ def run_task(task_id: uuid.UUID | str, *, attempt: int | None = None) -> None:
             # running it died (then the lease runs out and the relay hands the row out again).
             logger.info("Outbox task %s already started with this claim; skipping", task_id)
             return
-        OutboxTask.objects.filter(pk=task.pk).update(heartbeat_at=now, updated_at=now)
+        if task.heartbeat_at is not None:
+            # The claim started and its runner stopped beating (a killed pool process whose
+            # message Celery re-queued): this message takes the row over as a new attempt, as
+            # the relay would have, so a task that keeps killing its worker still runs out
+            # of attempts.
+            if task.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                OutboxTask.objects.filter(pk=task.pk).update(
+                    status=OutboxTask.Status.FAILED,
+                    last_error=f"Runner lost after {task.attempts} attempts (worker killed?)",
+                    heartbeat_at=None,
+                    updated_at=now,
+                )
+                logger.error("Outbox task %s failed after its runner was lost", task_id)
+                return
+            task.attempts += 1
+        OutboxTask.objects.filter(pk=task.pk).update(heartbeat_at=now, updated_at=now, attempts=task.attempts)
     claim = OutboxTask.objects.filter(
         pk=task.pk, status=OutboxTask.Status.IN_PROGRESS, attempts=task.attempts
     )

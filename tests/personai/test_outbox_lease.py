@@ -138,7 +138,30 @@ def test_a_message_for_a_claim_whose_runner_stopped_beating_takes_it_over(record
     run_task(task_id, attempt=attempt)
 
     assert len(recorder.calls) == 1
-    assert OutboxTask.objects.get(pk=task_id).status == OutboxTask.Status.DONE
+    task = OutboxTask.objects.get(pk=task_id)
+    assert task.status == OutboxTask.Status.DONE
+    assert task.attempts == attempt + 1  # a second run is a second attempt
+
+
+@pytest.mark.django_db
+def test_a_take_over_of_a_claim_that_used_its_last_attempt_fails_it(recorder, settings):
+    # Celery re-queues the message of a killed pool process; a handler that kills its worker
+    # every time must not be run forever through those redeliveries.
+    settings.OUTBOX_LEASE_SECONDS = 30
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    enqueue("tests.lease", {})
+    sent = Sent()
+    relay(send=sent)
+    [(task_id, _attempt)] = sent
+    # Its second (last) attempt started, and its pool process was killed.
+    OutboxTask.objects.filter(pk=task_id).update(attempts=2, heartbeat_at=ago(31))
+
+    run_task(task_id, attempt=2)
+
+    task = OutboxTask.objects.get(pk=task_id)
+    assert recorder.calls == []
+    assert (task.status, task.attempts, task.heartbeat_at) == (OutboxTask.Status.FAILED, 2, None)
+    assert "Runner lost after 2 attempts" in task.last_error
 
 
 @pytest.mark.django_db(transaction=True)
