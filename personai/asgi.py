@@ -5,8 +5,8 @@ Two kinds of views share one server:
 * **async views** — the chat's streamed replies — run on the event loop through Django's ASGI
   handler: a reply that waits on a slow LLM holds no thread, so 50 streams cost 50 coroutines.
 * **every other request** — the pages and the API, all synchronous views — runs through
-  Django's WSGI handler on a fixed pool of threads (`a2wsgi`): one hand-over per request, and
-  the whole middleware stack and view on that thread. Under the ASGI handler a synchronous view
+  Django's WSGI handler on a fixed pool of threads (`personai/wsgi_bridge.py`): one hand-over
+  to a thread and one back per request, and the whole middleware stack and view on that thread. Under the ASGI handler a synchronous view
   costs a new thread per request plus two thread switches around every `MiddlewareMixin`
   middleware (Django wraps each hook in `sync_to_async`); measured on the bare "ok" view of
   `bench/bench_hot_paths.py`: 159 req/s that way, 1,100+ through the pool.
@@ -23,18 +23,19 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "personai.settings")
 
-from a2wsgi import WSGIMiddleware  # noqa: E402
 from asgiref.sync import iscoroutinefunction  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver  # noqa: E402
 
+from personai.wsgi_bridge import WSGIBridge  # noqa: E402
+
 django_asgi = get_asgi_application()
 django_wsgi = get_wsgi_application()
 # Threads per process for synchronous views: each holds at most one pooled DB connection.
 SYNC_VIEW_THREADS = int(os.environ.get("WEB_THREADS", "8"))
-sync_views = WSGIMiddleware(django_wsgi, workers=SYNC_VIEW_THREADS)
+sync_views = WSGIBridge(django_wsgi, workers=SYNC_VIEW_THREADS)
 
 
 def _coroutine_routes(resolver: URLResolver) -> URLResolver | None:
