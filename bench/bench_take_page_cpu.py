@@ -85,6 +85,14 @@ def _run() -> None:
             response = client.put(path, body, content_type="application/json", headers=headers)
             assert response.status_code == 200, (path, response.status_code, response.content[:200])
 
+    def first_views() -> tuple[float, float]:
+        """Every fixture page once after the remembered fragments were forgotten: what 16
+        respondents' first view of each page costs (a fragment one rendered, the next reuses)."""
+        from assessments.templatetags.partials import memo_clear
+
+        memo_clear()
+        return _ms_per_request(take, count=len(pages))
+
     def signed_in(count: int) -> None:
         for i in range(count):
             _path, headers = pages[i % len(pages)]
@@ -98,7 +106,11 @@ def _run() -> None:
     autosave(len(autosaves))
     take_ms, bare_ms, signed_ms, take_cpu, bare_cpu, signed_cpu = [], [], [], [], [], []
     save_ms, save_cpu = [], []
+    first_ms, first_cpu = [], []
     for _round in range(ROUNDS):
+        elapsed, used = first_views()
+        first_ms.append(elapsed)
+        first_cpu.append(used)
         for run, wall, cpu in (
             (take, take_ms, take_cpu),
             (bare, bare_ms, bare_cpu),
@@ -112,6 +124,10 @@ def _run() -> None:
     print(f"take_page_cpu ratio {ok / page:.3f} goal >=0.5")
     print(f"take page {page:.2f} ms per request (rounds: {_figures(take_ms)})")
     print(f"bare view {ok:.2f} ms per request (rounds: {_figures(bare_ms)})")
+    print(
+        f"take page, first views (nothing remembered at the start) {statistics.median(first_ms):.2f} ms "
+        f"per request (rounds: {_figures(first_ms)}; CPU {statistics.median(first_cpu):.2f} ms)"
+    )
     signed = statistics.median(signed_ms)
     print(
         f"signed-in bare view {signed:.2f} ms per request (rounds: {_figures(signed_ms)}): "
@@ -132,11 +148,11 @@ def _run() -> None:
         _profile(lambda: runs[view](REQUESTS), view)
 
 
-def _ms_per_request(run) -> tuple[float, float]:
+def _ms_per_request(run, count: int = REQUESTS) -> tuple[float, float]:
     """(wall-clock ms, this process's CPU ms) per request."""
     start, cpu = time.perf_counter(), time.process_time()
-    run(REQUESTS)
-    return (time.perf_counter() - start) * 1000 / REQUESTS, (time.process_time() - cpu) * 1000 / REQUESTS
+    run(count)
+    return (time.perf_counter() - start) * 1000 / count, (time.process_time() - cpu) * 1000 / count
 
 
 def _figures(values: list[float]) -> str:

@@ -11,6 +11,8 @@ list when a branch rule shows or hides questions), rendered from fragments of th
 
 from __future__ import annotations
 
+import posixpath
+
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -146,9 +148,23 @@ class Flow:
     def page_url(self, number: int) -> str:
         return self.url("take", number)
 
-    @cached_property  # read once per question on a page
+    @cached_property
     def autosave_url(self) -> str:
         return self.url("autosave")
+
+    @cached_property
+    def autosave_href(self) -> str:
+        """The autosave URL relative to this flow's pages of questions (``../../autosave/``).
+
+        It is the same for every session, so a question's HTML is too: remembered once (see
+        `{% partialdef question memo %}` in take.html), it serves every respondent's first view
+        of the page, not only their own repeat visits.
+        """
+        page = self.page_url(1)
+        relative = posixpath.relpath(
+            self.autosave_url, page if page.endswith("/") else posixpath.dirname(page)
+        )
+        return f"{relative}/" if self.autosave_url.endswith("/") else relative
 
     @property
     def review_url(self) -> str:
@@ -284,6 +300,8 @@ def _take_context(
     version = state.version
     return {
         "flow": flow,
+        # What a question's HTML reads instead of `flow` (which is per session): see autosave_href.
+        "autosave_href": flow.autosave_href,
         "session": flow.session,
         "state": state,
         "page": page,
@@ -415,6 +433,7 @@ def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
     shown = _shown_keys(request, page) or state.visible_on(page)
     context = {
         "flow": flow,
+        "autosave_href": flow.autosave_href,
         "state": new_state,
         "page": page,
         "oob": True,

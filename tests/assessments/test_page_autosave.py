@@ -52,7 +52,8 @@ def test_the_live_region_for_saved_is_on_the_page(user_client, user, page_versio
         '<p id="save-status" class="save-status" role="status" aria-live="polite" data-retrying="Not saved — retrying">'
         in html
     )
-    assert f'hx-post="/assessments/{session.pk}/autosave/" hx-trigger="change" hx-swap="none"' in html
+    # Relative to the page (/assessments/<id>/q/1/): /assessments/<id>/autosave/.
+    assert 'hx-post="../../autosave/" hx-trigger="change" hx-swap="none"' in html
     assert 'hx-vals=\'{"item": "likes-people"}\'' in html
 
 

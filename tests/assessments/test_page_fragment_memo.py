@@ -187,3 +187,42 @@ def partials_test_value(key: str):
         key: str
 
     return Item(key)
+
+
+def test_a_question_block_is_remembered_once_for_every_respondent(user, other_user, client, page_version):
+    # Nothing in a question's HTML names the session (its autosave URL is relative), so the
+    # first view of a page by a second respondent comes from memory too.
+    mine = self_session(user, page_version, {"tidy": 3})
+    theirs = self_session(other_user, page_version, {"tidy": 3})
+    client.force_login(user)
+    first = client.get(f"/assessments/{mine.pk}/q/2/").content.decode()
+    remembered = set(partials._memo)
+
+    client.force_login(other_user)
+    second = client.get(f"/assessments/{theirs.pk}/q/2/").content.decode()
+
+    questions = [
+        key for key in set(partials._memo) - remembered if key[0].name == "question"
+    ]  # fragments new with the second view
+    assert questions == []
+    assert str(mine.pk) not in first.split('id="questions"')[1].split("take-actions")[0]
+    assert (
+        first.split('id="questions"')[1].split("take-actions")[0]
+        == (second.split('id="questions"')[1].split("take-actions")[0])
+    )
+
+
+def test_the_relative_autosave_url_leads_from_every_page_to_the_flows_autosave(user, page_version):
+    from urllib.parse import urljoin
+
+    from assessments.models import Survey
+    from assessments.views.flow import Flow
+
+    session = self_session(user, page_version, {})
+    survey = Survey(share_token="tok3n", subject=session.subject, questionnaire_version=page_version)
+    for flow in (Flow(session), Flow(session, survey=survey)):
+        assert flow.autosave_href == "../../autosave/"
+        for number in (1, 2, 12):
+            page = f"http://testserver{flow.page_url(number)}"
+            assert urljoin(page, flow.autosave_href) == f"http://testserver{flow.autosave_url}"
+            assert urljoin(f"{page}?skipped=1", flow.autosave_href) == f"http://testserver{flow.autosave_url}"
