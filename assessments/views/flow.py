@@ -11,9 +11,8 @@ list when a branch rule shows or hides questions), rendered from fragments of th
 
 from __future__ import annotations
 
-import posixpath
-
 import contextlib
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, wraps
