@@ -1,9 +1,10 @@
 """Chat writes: conversations, sending a message and streaming the persona's reply.
 
-Sending a message (:func:`message_send`) happens in two steps so that callers can answer bad
-input with a status code before any byte of a stream is sent:
+Sending a message (:func:`persona_message_send`, reached through ``chat.replies``) happens in
+two steps so that callers can answer bad input with a status code before any byte of a stream
+is sent:
 
-1. ``message_send`` checks the input (length, persona ready, rate limit, daily token budget),
+1. ``persona_message_send`` checks the input (length, persona ready, rate limit, daily token budget),
    analyses the message (``chat.analysis``), **saves the user message**, retrieves the
    subject's narratives when the message needs knowledge, and builds the prompt. Errors are
    :class:`ChatError` subclasses carrying an HTTP status (400, 409, 429 + Retry-After).
@@ -586,18 +587,13 @@ def persona_check(conversation: Conversation) -> Persona:
     return persona
 
 
-def message_send(*, conversation: Conversation, content: str, user) -> ReplyStream:
-    """Validate, analyse and save the user's message, and prepare the reply (see module doc).
-
-    A team conversation is answered by the agent team instead (``chat.team_services``).
+def persona_message_send(*, conversation: Conversation, content: str, user) -> ReplyStream:
+    """Validate, analyse and save the user's message, and prepare the persona's reply (see the
+    module doc; callers go through ``chat.replies``, which hands a team conversation to the team).
 
     Raises MessageInvalid (400), PersonaNotReady (409) or RateLimited (429) before anything is
     written. The returned stream calls the model when iterated.
     """
-    if conversation.kind == Conversation.Kind.TEAM:
-        from chat import team_services
-
-        return team_services.team_message_send(conversation=conversation, content=content, user=user)
     text = _validate_content(content)
     persona = persona_check(conversation)
     _budget_check(user)
@@ -694,12 +690,8 @@ def reply_prepare(
     )
 
 
-def message_retry(*, conversation: Conversation, user) -> ReplyStream:
+def persona_message_retry(*, conversation: Conversation, user) -> ReplyStream:
     """Answer the latest user message again (after the model was down or the reply broke)."""
-    if conversation.kind == Conversation.Kind.TEAM:
-        from chat import team_services
-
-        return team_services.team_message_retry(conversation=conversation, user=user)
     persona = persona_check(conversation)
     last = conversation.messages.order_by("-created_at", "-id").first()
     if last is None:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat import selectors, services
+from chat import replies, selectors, services
 from chat.models import Artifact, Conversation, Message
 from chat.streaming import release_connections, streaming_response
 from chat.team_views import team_detail
@@ -182,9 +182,9 @@ def conversation_send(request, conversation_id):
     conversation = _conversation(request, conversation_id)
     try:
         if request.POST.get("retry"):
-            reply = services.message_retry(conversation=conversation, user=request.user)
+            reply = replies.message_retry(conversation=conversation, user=request.user)
         else:
-            reply = services.message_send(
+            reply = replies.message_send(
                 conversation=conversation, content=request.POST.get("content", ""), user=request.user
             )
     except services.ChatError as exc:
@@ -214,8 +214,8 @@ def _start_reply(user, conversation_id, content, retry: bool):
         return None
     try:
         if retry:
-            return services.message_retry(conversation=conversation, user=user)
-        return services.message_send(conversation=conversation, content=content, user=user)
+            return replies.message_retry(conversation=conversation, user=user)
+        return replies.message_send(conversation=conversation, content=content, user=user)
     finally:
         release_connections()  # not held for the life of the stream
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from chat import selectors, services
+from chat import replies, selectors, services
 from chat.api.common import (
     BAD_REQUEST,
     CONVERSATIONS,
@@ -88,8 +88,8 @@ class MessageCursorPagination(CursorPagination):
 
 def _start(user, conversation, data: dict) -> services.ReplyStream:
     if data.get("retry"):
-        return services.message_retry(conversation=conversation, user=user)
-    return services.message_send(conversation=conversation, content=data.get("content", ""), user=user)
+        return replies.message_retry(conversation=conversation, user=user)
+    return replies.message_send(conversation=conversation, content=data.get("content", ""), user=user)
 
 
 class ConversationMessagesApi(APIView):

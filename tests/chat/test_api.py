@@ -137,7 +137,7 @@ def test_rate_limit_and_budget_are_429_with_retry_after(client_as, chat_llm, use
 
 
 def test_rate_limit_allows_when_the_cache_is_down(chat_llm, user, conversation, settings, monkeypatch):
-    from chat import services
+    from chat import replies, services
 
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
@@ -145,7 +145,7 @@ def test_rate_limit_allows_when_the_cache_is_down(chat_llm, user, conversation, 
     monkeypatch.setattr(services.cache, "add", broken)
     settings.CHAT_RATE_LIMIT_MESSAGES = 1
     for text in ("a", "b", "c"):
-        services.reply_collect(services.message_send(conversation=conversation, content=text, user=user))
+        services.reply_collect(replies.message_send(conversation=conversation, content=text, user=user))
     assert Message.objects.filter(role="user").count() == 3
 
 

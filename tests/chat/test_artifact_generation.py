@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chat import artifact_builders, artifact_services, erd, services
+from chat import artifact_builders, artifact_services, erd, replies, services
 from chat.models import Artifact, Message
 from personai.outbox import OutboxTask, relay, run_task
 from personas.models import Narrative
@@ -43,7 +43,7 @@ def talked(chat_llm, user):
         user, [persona_for(user, name="Ada", description="A freelance designer.")]
     )
     services.reply_collect(
-        services.message_send(
+        replies.message_send(
             conversation=conversation, content="We want to help freelancers get paid.", user=user
         )
     )
@@ -159,7 +159,7 @@ def test_the_persona_brief_is_json_from_core_overlay_and_narratives(chat_llm, us
         subject=persona.subject, narrative_type="self_observation", raw_text="I invoice late at night."
     )
     conversation = conversation_for(user, persona)
-    services.reply_collect(services.message_send(conversation=conversation, content="Hello", user=user))
+    services.reply_collect(replies.message_send(conversation=conversation, content="Hello", user=user))
     artifact = artifact_services.artifact_request(conversation=conversation, artifact_type="persona_brief")
 
     run_outbox()

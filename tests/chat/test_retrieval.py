@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assessments.services import subject_get_or_create_for_user
-from chat import services
+from chat import replies, services
 from chat.models import Message
 from personai import llm
 from personas.models import Narrative, PersonaNarrativeUsage
@@ -36,7 +36,7 @@ def test_knowledge_question_retrieves_the_right_narrative(chat_llm, user, other_
         other_user, "My sister's wedding was in a castle; I gave a speech at my sister's wedding."
     )
     services.reply_collect(
-        services.message_send(
+        replies.message_send(
             conversation=conversation, content="What did I tell you about my sister's wedding?", user=user
         )
     )
@@ -58,7 +58,7 @@ def test_knowledge_question_retrieves_the_right_narrative(chat_llm, user, other_
 def test_small_talk_retrieves_nothing(chat_llm, user, conversation):
     narrative(user, "I love hiking in the Alps with my dog.")
     services.reply_collect(
-        services.message_send(conversation=conversation, content="Hi! How are you?", user=user)
+        replies.message_send(conversation=conversation, content="Hi! How are you?", user=user)
     )
     assert Message.objects.get(role="user").needs_knowledge == 0
     assert not PersonaNarrativeUsage.objects.exists()
@@ -74,6 +74,6 @@ def test_retrieval_failure_does_not_block_the_reply(chat_llm, user, conversation
     monkeypatch.setattr(narrative_selectors, "narrative_search_vector", down, raising=False)
     monkeypatch.setattr(narrative_selectors, "narrative_search", down)
     message, error = services.reply_collect(
-        services.message_send(conversation=conversation, content="What are my biggest strengths?", user=user)
+        replies.message_send(conversation=conversation, content="What are my biggest strengths?", user=user)
     )
     assert error is None and message.content == chat_llm.reply

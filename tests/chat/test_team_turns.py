@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat import services, team, team_services
+from chat import replies, services, team, team_services
 from chat.models import Conversation, Message
 from chat.streaming import events_sync
 from tests.chat.factories import persona_for, team_conversation_for
@@ -31,15 +31,15 @@ def test_the_roles_answer_in_turn_each_seeing_the_teammates_before_it(chat_llm, 
         user, [persona_for(user, name="Ada", description="A freelance designer.")]
     )
 
-    reply = services.message_send(
+    reply = replies.message_send(
         conversation=conversation, content="We want to help freelancers get paid on time.", user=user
     )
     message, error = services.reply_collect(reply)
 
     assert error is None
-    replies = list(conversation.messages.filter(role="assistant").order_by("created_at", "id"))
-    assert [m.persona for m in replies] == ["Product manager", "UX researcher", "Architect"]
-    assert message == replies[-1]
+    answers = list(conversation.messages.filter(role="assistant").order_by("created_at", "id"))
+    assert [m.persona for m in answers] == ["Product manager", "UX researcher", "Architect"]
+    assert message == answers[-1]
     prompts = system_prompts(chat_llm)
     assert len(prompts) == 3
     assert prompts[0].startswith("You are the Product manager")
@@ -51,8 +51,8 @@ def test_the_roles_answer_in_turn_each_seeing_the_teammates_before_it(chat_llm, 
     assert "[UX researcher] We should start small" in prompts[2]
     assert all(conversation.canary in p for p in prompts)
     for column in ("tone", "behavior", "context_type", "confidence", "signal_strength", "context_clarity"):
-        assert all(getattr(m, column) is not None for m in replies), column
-    assert all(m.model_name == "fake-model" and m.completion_tokens > 0 for m in replies)
+        assert all(getattr(m, column) is not None for m in answers), column
+    assert all(m.model_name == "fake-model" and m.completion_tokens > 0 for m in answers)
     user_message = conversation.messages.get(role="user")
     assert user_message.persona == "Team" and user_message.context_type is not None
 
@@ -62,7 +62,7 @@ def test_the_shared_state_is_updated_after_each_reply(chat_llm, user):
     conversation = team_conversation_for(user)
 
     events = list(
-        services.message_send(
+        replies.message_send(
             conversation=conversation, content="We want to help freelancers get paid on time.", user=user
         )
     )
@@ -88,7 +88,7 @@ def test_the_shared_state_is_updated_after_each_reply(chat_llm, user):
 def test_the_stream_announces_each_turn(chat_llm, user):
     chat_llm.reply = "Fine."
     conversation = team_conversation_for(user)
-    reply = services.message_send(conversation=conversation, content="Hello team", user=user)
+    reply = replies.message_send(conversation=conversation, content="Hello team", user=user)
 
     names = [chunk.split(b"\n", 1)[0] for chunk in b"".join(events_sync(reply)).split(b"\n\n") if chunk]
 
@@ -101,7 +101,7 @@ def test_the_stream_announces_each_turn(chat_llm, user):
 def test_a_failed_role_stops_the_turn_and_retry_asks_only_the_missing_roles(chat_llm, user):
     chat_llm.reply = "Noted."
     conversation = team_conversation_for(user)
-    reply = services.message_send(conversation=conversation, content="Plan a habit tracker", user=user)
+    reply = replies.message_send(conversation=conversation, content="Plan a habit tracker", user=user)
     events = iter(reply)
     seen = []
     for kind, _payload in events:
@@ -114,7 +114,7 @@ def test_a_failed_role_stops_the_turn_and_retry_asks_only_the_missing_roles(chat
     ]
     assert team_services.roles_pending(conversation)[1] == list(team.ROLES[1:])
 
-    message, error = services.reply_collect(services.message_retry(conversation=conversation, user=user))
+    message, error = services.reply_collect(replies.message_retry(conversation=conversation, user=user))
 
     assert error is None
     personas = list(
@@ -124,7 +124,7 @@ def test_a_failed_role_stops_the_turn_and_retry_asks_only_the_missing_roles(chat
     )
     assert personas == ["Product manager", "UX researcher", "Architect"]
     with pytest.raises(services.MessageInvalid):
-        services.message_retry(conversation=conversation, user=user)
+        replies.message_retry(conversation=conversation, user=user)
 
 
 def test_a_team_conversation_needs_one_to_five_personas(user):

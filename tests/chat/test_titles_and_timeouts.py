@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from chat import services
+from chat import replies, services
 from chat.models import Conversation, Message
 from personai import outbox
 from personai.outbox import OutboxTask
@@ -26,7 +26,7 @@ def run_title_tasks() -> None:
 def test_fallback_title_then_llm_title(chat_llm, user, conversation, settings):
     settings.CHAT_LLM_TITLES = True
     services.reply_collect(
-        services.message_send(
+        replies.message_send(
             conversation=conversation, content="How can I  plan my week better with two kids?", user=user
         )
     )
@@ -44,7 +44,7 @@ def test_fallback_title_then_llm_title(chat_llm, user, conversation, settings):
 
 def test_llm_title_failure_keeps_the_fallback_and_user_titles_win(chat_llm, user, conversation, settings):
     settings.CHAT_LLM_TITLES = True
-    services.reply_collect(services.message_send(conversation=conversation, content="Short one", user=user))
+    services.reply_collect(replies.message_send(conversation=conversation, content="Short one", user=user))
     chat_llm.fail_next(3, status=500)
     run_title_tasks()
     conversation.refresh_from_db()
@@ -54,7 +54,7 @@ def test_llm_title_failure_keeps_the_fallback_and_user_titles_win(chat_llm, user
     conversation.refresh_from_db()
     assert conversation.title == "Mine"
     # Only the first exchange names the conversation.
-    services.reply_collect(services.message_send(conversation=conversation, content="Another", user=user))
+    services.reply_collect(replies.message_send(conversation=conversation, content="Another", user=user))
     assert Conversation.objects.get(pk=conversation.pk).title == "Mine"
 
 
@@ -74,7 +74,7 @@ def test_a_trickling_reply_is_cut_at_the_stream_time_limit(chat_llm, user, conve
         )
         started = time.monotonic()
         message, error = services.reply_collect(
-            services.message_send(conversation=conversation, content="Tell me everything", user=user)
+            replies.message_send(conversation=conversation, content="Tell me everything", user=user)
         )
         elapsed = time.monotonic() - started
     assert elapsed < 3
