@@ -424,6 +424,14 @@ def responses_save(*, session: AssessmentSession, answers: dict[str, Any], event
     return len(_save_answers(session, answers, event, read_answers=False)[0])
 
 
+def responses_save_and_read(
+    *, session: AssessmentSession, answers: dict[str, Any], event: str = "autosaved"
+) -> dict[str, scoring.Answer]:
+    """`responses_save`, returning all the session's answers after it: read by the statement
+    that saves, so a page that shows them after a save needs no second read."""
+    return _save_answers(session, answers, event, read_answers=True)[1]
+
+
 def _save_answers(
     session: AssessmentSession, answers: dict[str, Any], event: str, *, read_answers: bool
 ) -> tuple[dict[str, ParsedAnswer], dict[str, scoring.Answer] | None]:

@@ -221,12 +221,15 @@ def _save(
     posted: dict[str, presenters.FormValue],
     *,
     explicit: bool,
-) -> dict[str, str]:
-    """Save the posted answers; returns {item key: message} for those that are not valid.
+) -> tuple[dict[str, str], dict[str, scoring.Answer]]:
+    """Save the posted answers; returns ({item key: message} for those that are not valid, the
+    session's answers after the save).
 
     Valid answers are saved even when others are not. An invalid or emptied answer is removed,
     so what is stored always matches what the respondent sees. `explicit`: the respondent
     changed exactly these questions (autosave), so an empty multiple choice means "none".
+    In the common case (all valid, nothing cleared) the statement that saves also reads the
+    answers back; otherwise they are read once more at the end.
     """
     to_save: dict[str, object] = {}
     to_clear: list[str] = []
@@ -243,9 +246,10 @@ def _save(
             to_clear.append(key)
         if explicit and message:
             errors[key] = message
+    after = None
     if to_save:
         try:
-            services.responses_save(session=session, answers=to_save)
+            after = services.responses_save_and_read(session=session, answers=to_save)
         except services.AnswerValidationError as exc:
             errors.update(exc.errors)
             valid = {key: value for key, value in to_save.items() if key not in exc.errors}
@@ -254,7 +258,10 @@ def _save(
             to_clear.extend(key for key in exc.errors if key in state.answers)
     if to_clear:
         services.responses_clear(session=session, item_keys=to_clear)
-    return errors
+        after = None
+    if after is None:
+        after = selectors.session_answers(session, selectors.session_plan(session))
+    return errors, after
 
 
 def _messages_for(state: presenters.TakeState, posted: dict[str, presenters.FormValue]) -> dict[str, str]:
@@ -372,10 +379,10 @@ def _take_post(
     shown = _shown_keys(request, page)
     posted = {key: presenters.posted_value(request.POST, key) for key in shown}
     try:
-        errors = _save(session, state, posted, explicit=False)
+        errors, answers = _save(session, state, posted, explicit=False)
     except services.SessionClosed:
         return redirect(flow.finished_url)
-    state = state.with_answers(selectors.session_answers(session, selectors.session_plan(session)))
+    state = state.with_answers(answers)
     if errors:
         context = _take_context(flow, state, page, values=posted, errors=errors, returning=returning)
         return render(request, "assessments/take.html", context)
@@ -424,10 +431,10 @@ def autosave_answer(request: HttpRequest, flow: Flow) -> HttpResponse:
         return redirect(flow.page_url(page.number))
     values = presenters.posted_value(request.POST, key)
     try:
-        errors = _save(session, state, {key: values}, explicit=True)
+        errors, answers = _save(session, state, {key: values}, explicit=True)
     except services.SessionClosed:
         return full_redirect(request, flow.finished_url)
-    new_state = state.with_answers(selectors.session_answers(session, selectors.session_plan(session)))
+    new_state = state.with_answers(answers)
 
     shown = _shown_keys(request, page) or state.visible_on(page)
     context = {

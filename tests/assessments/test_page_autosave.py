@@ -216,7 +216,7 @@ def test_the_probe_of_a_signed_out_visitor_goes_to_the_login(client, user, page_
 
 def test_the_answers_before_the_save_come_with_the_session_row(user_client, user, htmx):
     """A version without multiple choice: the session row brings its answers (`Flow.answers`),
-    so an autosave reads them only once more, after its one-statement save."""
+    and the one statement that saves returns them after the save: no read of its own."""
     document = api_instrument_document(slug="autosave-reads")
     items = document["version"]["items"]
     items[:] = [item for item in items if item["type"] != "multi_choice"]
@@ -232,7 +232,7 @@ def test_the_answers_before_the_save_come_with_the_session_row(user_client, user
     assert selectors.session_answers(session)["q3"].option == "2"
     statements = [q["sql"] for q in context.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
     answer_reads = [sql for sql in statements if sql.startswith("SELECT") and "assessments_response" in sql]
-    assert len(answer_reads) == 2, statements  # with the session row, and after the save
+    assert len(answer_reads) == 1, statements  # with the session row
     assert "LATERAL" in answer_reads[0]
-    # the session and user (auth), the session row with its answers, the save, the answers after
-    assert len(statements) <= 5, statements
+    # the user (auth), the session row with its answers, the save that reads them back
+    assert len(statements) <= 3, statements

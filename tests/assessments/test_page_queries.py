@@ -78,3 +78,31 @@ def test_the_dashboard_costs_the_same_for_one_or_many_sessions(user_client, user
         self_session(user, large, {"tidy": 3})
 
     assert _queries(user_client, "/dashboard/") == one
+
+
+@pytest.mark.parametrize("answer", ["5", ""], ids=["saved", "invalid (required, emptied)"])
+def test_an_autosave_shows_the_answers_its_save_read_back(user_client, user, small_and_large, htmx, answer):
+    from assessments.models import Response
+
+    session = self_session(user, small_and_large[0], {"tidy": 3, "hosts": True})
+    table = Response._meta.db_table
+
+    with CaptureQueriesContext(connection) as context:
+        response = user_client.post(
+            f"/assessments/{session.pk}/autosave/",
+            {"item": "tidy", "a-tidy": answer, "shown": "tidy,hobbies,notes"},
+            **htmx,
+        )
+
+    assert response.status_code == 200
+    statements = [query["sql"] for query in context.captured_queries]
+    writes = [n for n, sql in enumerate(statements) if "INSERT INTO" in sql and table in sql]
+    if answer:
+        # The statement that saves returns the answers: nothing reads them after it.
+        [write] = writes
+        assert not any(table in sql for sql in statements[write + 1 :]), statements[write + 1 :]
+        assert "<strong>2 of" in response.content.decode()
+        assert session.responses.get(item__key="tidy").value_number == 5
+    else:
+        assert writes == []
+        assert "<strong>1 of" in response.content.decode()  # the emptied answer was removed
