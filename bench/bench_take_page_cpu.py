@@ -10,7 +10,7 @@ half-way through, pages 1–8), so the figures are CPU time per request without 
   ``REQUESTS`` requests each, the take page and the bare view alternated round by round; also
   this process's CPU time per request (steadier than wall-clock time on a shared machine);
 * a cProfile of ``REQUESTS`` take pages, by cumulative and by own time (``BENCH_PROFILE=0``
-  leaves it out; ``BENCH_PROFILE_VIEW=signed-in`` or ``autosave`` profiles that instead;
+  leaves it out; ``BENCH_PROFILE_VIEW=signed-in``, ``autosave`` or ``page-autosave`` profiles that instead;
   ``BENCH_PROFILE_OUT=<file>`` also saves it for `pstats`).
 
 ``BENCH_DUMP=<dir>`` also writes every fixture page's HTML there (CSRF tokens and UUIDs blanked), to
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import json
 import os
 import pstats
 import re
@@ -85,6 +86,21 @@ def _run() -> None:
             response = client.put(path, body, content_type="application/json", headers=headers)
             assert response.status_code == 200, (path, response.status_code, response.content[:200])
 
+    # The browser's autosave: the htmx post of one changed answer to the page's autosave URL
+    # (the API's is the `autosave` line); same sessions and answers as the API's.
+    page_saves = []
+    for _method, path, _headers, body in autosaves:
+        [(key, value)] = json.loads(body)["answers"].items()
+        session_id = path.split("/")[4]
+        cookie = next(h for p, h in pages if session_id in p)
+        page_saves.append((f"/assessments/{session_id}/autosave/", {"item": key, f"a-{key}": value}, cookie))
+
+    def page_autosave(count: int) -> None:
+        for i in range(count):
+            path, data, headers = page_saves[i % len(page_saves)]
+            response = client.post(path, data, headers={**headers, "HX-Request": "true"})
+            assert response.status_code == 200, (path, response.status_code, response.content[:200])
+
     def first_views() -> tuple[float, float]:
         """Every fixture page once after the remembered fragments were forgotten: what 16
         respondents' first view of each page costs (a fragment one rendered, the next reuses)."""
@@ -104,8 +120,10 @@ def _run() -> None:
     take(len(pages))  # warm: every page's plan, templates and remembered questions
     bare(50)
     autosave(len(autosaves))
+    page_autosave(len(page_saves))
     take_ms, bare_ms, signed_ms, take_cpu, bare_cpu, signed_cpu = [], [], [], [], [], []
     save_ms, save_cpu = [], []
+    page_save_ms, page_save_cpu = [], []
     first_ms, first_cpu = [], []
     for _round in range(ROUNDS):
         elapsed, used = first_views()
@@ -116,6 +134,7 @@ def _run() -> None:
             (bare, bare_ms, bare_cpu),
             (signed_in, signed_ms, signed_cpu),
             (autosave, save_ms, save_cpu),
+            (page_autosave, page_save_ms, page_save_cpu),
         ):
             elapsed, used = _ms_per_request(run)
             wall.append(elapsed)
@@ -135,6 +154,10 @@ def _run() -> None:
     )
     saved = statistics.median(save_ms)
     print(f"autosave (API, one answer) {saved:.2f} ms per request (rounds: {_figures(save_ms)})")
+    print(
+        f"autosave (page, htmx, one answer) {statistics.median(page_save_ms):.2f} ms per request "
+        f"(rounds: {_figures(page_save_ms)}; CPU {statistics.median(page_save_cpu):.2f} ms)"
+    )
     # This process's CPU time only (not PostgreSQL's or Redis'): steadier on a busy machine.
     print(
         f"CPU of this process: take page {statistics.median(take_cpu):.2f} ms (rounds: {_figures(take_cpu)}),"
@@ -143,7 +166,7 @@ def _run() -> None:
     print(f"  signed-in bare view {statistics.median(signed_cpu):.2f} ms (rounds: {_figures(signed_cpu)})")
     print(f"  autosave {statistics.median(save_cpu):.2f} ms (rounds: {_figures(save_cpu)})")
     if PROFILE:
-        runs = {"take": take, "signed-in": signed_in, "autosave": autosave}
+        runs = {"take": take, "signed-in": signed_in, "autosave": autosave, "page-autosave": page_autosave}
         view = PROFILE_VIEW if PROFILE_VIEW in runs else "take"
         _profile(lambda: runs[view](REQUESTS), view)
 
