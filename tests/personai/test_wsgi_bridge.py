@@ -47,10 +47,27 @@ def serve(app, scope: dict, body_parts: list[bytes] | None = None, *, disconnect
         sent.append(message)
 
     try:
-        asyncio.run(asyncio.wait_for(bridge(scope, receive, send), 10))
+        run_in_own_thread(asyncio.wait_for(bridge(scope, receive, send), 10))
     finally:
         bridge.executor.shutdown(wait=True)
     return sent
+
+
+def run_in_own_thread(coroutine) -> None:
+    """asyncio.run on a thread of its own: a browser test may have left an event loop in this one."""
+    outcome: dict = {}
+
+    def target():
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    if "error" in outcome:
+        raise outcome["error"]
 
 
 class Echo:
