@@ -101,6 +101,8 @@ def test_results_page_to_a_ready_persona_in_one_click(
     expect(avatar).to_be_visible(timeout=15_000)
     expect(page.get_by_text(PROSE["description"])).to_be_visible()
     expect(page.get_by_text(PROSE["voice_sample"])).to_be_visible()
+    # Visible is not loaded: wait until the browser is done with the image (loaded or broken).
+    page.wait_for_function("document.querySelector('img.persona-avatar').complete", timeout=15_000)
     assert page.evaluate("document.querySelector('img.persona-avatar').naturalWidth") == 200
     expect(page.get_by_role("heading", name="What shaped this persona")).to_be_visible()
     SHOTS.mkdir(exist_ok=True)
