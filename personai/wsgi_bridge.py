@@ -9,8 +9,9 @@ hand-offs than in Django (bench/README.md, eighth round).
 `WSGIBridge` reads a small request body on the loop before the hand-off and, when the response
 is not streamed (every page and API reply is a plain `HttpResponse`), builds it whole on the
 thread and sends it from the loop in one piece: one hand-off each way per request. A large or
-chunked request body and a streamed response (a file download) keep a2wsgi's streaming, on the
-same thread pool, so neither is ever held whole in memory.
+chunked request body streams through a2wsgi as it arrives (on the same thread pool), and a
+streamed response (a file download) is sent chunk by chunk from the thread, so neither is ever
+held whole in memory.
 """
 
 from __future__ import annotations
