@@ -6,10 +6,11 @@ Two kinds of views share one server:
   handler: a reply that waits on a slow LLM holds no thread, so 50 streams cost 50 coroutines.
 * **every other request** — the pages and the API, all synchronous views — runs through
   Django's WSGI handler on a fixed pool of threads (`personai/wsgi_bridge.py`): one hand-over
-  to a thread and one back per request, and the whole middleware stack and view on that thread. Under the ASGI handler a synchronous view
-  costs a new thread per request plus two thread switches around every `MiddlewareMixin`
-  middleware (Django wraps each hook in `sync_to_async`); measured on the bare "ok" view of
-  `bench/bench_hot_paths.py`: 159 req/s that way, 1,100+ through the pool.
+  to a thread and one back per request, and the whole middleware stack and view on that
+  thread. Under the ASGI handler a synchronous view costs a new thread per request plus two
+  thread switches around every `MiddlewareMixin` middleware (Django wraps each hook in
+  `sync_to_async`); measured on the bare "ok" view of `bench/bench_hot_paths.py`: 159 req/s
+  that way, 1,100+ through the pool.
 
 Which side a request takes is decided by resolving its path against the routes of coroutine
 views only (a copy of the URL tree pruned to them, built once): a match goes to the event loop,

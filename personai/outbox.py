@@ -325,13 +325,7 @@ def relay(batch_size: int | None = None, *, send: Callable[[uuid.UUID, int], Non
             if status == OutboxTask.Status.IN_PROGRESS and attempts >= settings.OUTBOX_MAX_ATTEMPTS
         ]
         if exhausted:
-            OutboxTask.objects.filter(pk__in=exhausted).update(
-                status=OutboxTask.Status.FAILED,
-                last_error=f"Claim timed out after {settings.OUTBOX_MAX_ATTEMPTS} attempts (worker lost?)",
-                heartbeat_at=None,
-                updated_at=now,
-            )
-            logger.error("Outbox tasks failed after their worker was lost: %s", exhausted)
+            _fail_lost(exhausted, now)
         skip = set(exhausted)
         claims = [(task_id, attempts + 1) for task_id, _status, attempts in rows if task_id not in skip]
         sent: list[uuid.UUID] = []
@@ -352,6 +346,19 @@ def relay(batch_size: int | None = None, *, send: Callable[[uuid.UUID, int], Non
             updated_at=now,
         )
     return len(sent)
+
+
+def _fail_lost(task_ids: list[uuid.UUID], now: datetime) -> None:
+    """Fail started claims that used their last attempt and lost their worker (the relay finds
+    them stale, or a re-queued message finds them): such a task most likely kills its worker
+    (out of memory, hard time limit), so it is not handed out again."""
+    OutboxTask.objects.filter(pk__in=task_ids).update(
+        status=OutboxTask.Status.FAILED,
+        last_error=f"Claim timed out after {settings.OUTBOX_MAX_ATTEMPTS} attempts (worker lost?)",
+        heartbeat_at=None,
+        updated_at=now,
+    )
+    logger.error("Outbox tasks failed after their worker was lost: %s", task_ids)
 
 
 def relay_due(max_batches: int = 20) -> int:
@@ -407,13 +414,7 @@ def run_task(task_id: uuid.UUID | str, *, attempt: int | None = None) -> None:
             # the relay would have, so a task that keeps killing its worker still runs out
             # of attempts.
             if task.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                OutboxTask.objects.filter(pk=task.pk).update(
-                    status=OutboxTask.Status.FAILED,
-                    last_error=f"Runner lost after {task.attempts} attempts (worker killed?)",
-                    heartbeat_at=None,
-                    updated_at=now,
-                )
-                logger.error("Outbox task %s failed after its runner was lost", task_id)
+                _fail_lost([task.pk], now)
                 return
             task.attempts += 1
         OutboxTask.objects.filter(pk=task.pk).update(heartbeat_at=now, updated_at=now, attempts=task.attempts)

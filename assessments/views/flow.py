@@ -159,11 +159,8 @@ class Flow:
         `{% partialdef question memo %}` in take.html), it serves every respondent's first view
         of the page, not only their own repeat visits.
         """
-        page = self.page_url(1)
-        relative = posixpath.relpath(
-            self.autosave_url, page if page.endswith("/") else posixpath.dirname(page)
-        )
-        return f"{relative}/" if self.autosave_url.endswith("/") else relative
+        # Both end in a slash, so a browser resolves from the page's own "directory".
+        return posixpath.relpath(self.autosave_url, self.page_url(1)) + "/"
 
     @property
     def review_url(self) -> str:

@@ -19,6 +19,7 @@ from chat.models import Message
 from personai.asgi import application
 from tests.chat.factories import conversation_for
 from tests.chat.slow_fake import SlowFakeServer
+from tests.event_loop import run_in_own_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,24 +86,6 @@ async def drive(scope, body, *, disconnect_after_tokens: int | None = None, time
     return status, chunks
 
 
-def run(coroutine):
-    """asyncio.run in a fresh thread (Playwright may have left an event loop in this one)."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(60)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def test_asgi_stream_sends_tokens_as_they_arrive(chat_llm, user, settings):
     conversation = conversation_for(user)
     with SlowFakeServer(reply=" ".join(f"a{i}" for i in range(10)), delay=0.1) as slow:
@@ -114,7 +97,7 @@ def test_asgi_stream_sends_tokens_as_they_arrive(chat_llm, user, settings):
         scope, body = scope_for(
             user, f"/chat/{conversation.pk}/stream/", urlencode({"content": "Hi!"}).encode()
         )
-        status, chunks = run(drive(scope, body))
+        status, chunks = run_in_own_thread(drive(scope, body))
     assert status == 200
     token_times = [at for at, chunk in chunks if b"event: token" in chunk]
     assert len(token_times) >= 8
@@ -142,7 +125,7 @@ def test_asgi_disconnect_cancels_and_saves_the_partial(chat_llm, user, settings)
             user, f"/chat/{conversation.pk}/stream/", urlencode({"content": "Go"}).encode()
         )
         started = time.monotonic()
-        status, _ = run(drive(scope, body, disconnect_after_tokens=3))
+        status, _ = run_in_own_thread(drive(scope, body, disconnect_after_tokens=3))
         assert time.monotonic() - started < 5  # the request ended when the client left
         deadline = time.monotonic() + 10
         while not Message.objects.filter(role="assistant").exists() and time.monotonic() < deadline:
@@ -217,7 +200,7 @@ def test_a_synchronous_page_is_served_through_the_thread_pool(user):
 
     personai.asgi.sync_views.app = spy
     try:
-        status, chunks = run(drive(scope, b""))
+        status, chunks = run_in_own_thread(drive(scope, b""))
     finally:
         personai.asgi.sync_views.app = original
     assert status == 200  # signed in: without the session the dashboard redirects to log-in

@@ -46,6 +46,15 @@ class RelayKilled(BaseException):
     """Stands in for SIGKILL: not an Exception, so nothing on the way out handles it."""
 
 
+def claim_one() -> tuple:
+    """Enqueue one task and relay it: (its id, the claim's attempt number)."""
+    enqueue("tests.lease", {})
+    sent = Sent()
+    relay(send=sent)
+    [(task_id, attempt)] = sent
+    return task_id, attempt
+
+
 def ago(seconds: float):
     return timezone.now() - timedelta(seconds=seconds)
 
@@ -114,10 +123,7 @@ def test_a_relay_killed_while_sending_leaves_its_rows_pending_and_its_message_ru
 @pytest.mark.django_db
 def test_a_second_message_for_a_claim_that_is_running_is_ignored(recorder, settings):
     settings.OUTBOX_LEASE_SECONDS = 30
-    enqueue("tests.lease", {})
-    sent = Sent()
-    relay(send=sent)
-    [(task_id, attempt)] = sent
+    task_id, attempt = claim_one()
     OutboxTask.objects.filter(pk=task_id).update(heartbeat_at=ago(3))  # someone runs it
 
     run_task(task_id, attempt=attempt)
@@ -129,10 +135,7 @@ def test_a_second_message_for_a_claim_that_is_running_is_ignored(recorder, setti
 @pytest.mark.django_db
 def test_a_message_for_a_claim_whose_runner_stopped_beating_takes_it_over(recorder, settings):
     settings.OUTBOX_LEASE_SECONDS = 30
-    enqueue("tests.lease", {})
-    sent = Sent()
-    relay(send=sent)
-    [(task_id, attempt)] = sent
+    task_id, attempt = claim_one()
     OutboxTask.objects.filter(pk=task_id).update(heartbeat_at=ago(31))
 
     run_task(task_id, attempt=attempt)
@@ -149,10 +152,7 @@ def test_a_take_over_of_a_claim_that_used_its_last_attempt_fails_it(recorder, se
     # every time must not be run forever through those redeliveries.
     settings.OUTBOX_LEASE_SECONDS = 30
     settings.OUTBOX_MAX_ATTEMPTS = 2
-    enqueue("tests.lease", {})
-    sent = Sent()
-    relay(send=sent)
-    [(task_id, _attempt)] = sent
+    task_id, _attempt = claim_one()
     # Its second (last) attempt started, and its pool process was killed.
     OutboxTask.objects.filter(pk=task_id).update(attempts=2, heartbeat_at=ago(31))
 
@@ -161,17 +161,14 @@ def test_a_take_over_of_a_claim_that_used_its_last_attempt_fails_it(recorder, se
     task = OutboxTask.objects.get(pk=task_id)
     assert recorder.calls == []
     assert (task.status, task.attempts, task.heartbeat_at) == (OutboxTask.Status.FAILED, 2, None)
-    assert "Runner lost after 2 attempts" in task.last_error
+    assert "Claim timed out after 2 attempts" in task.last_error
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_heartbeat_renews_the_lease_while_the_handler_runs(recorder, settings):
     settings.OUTBOX_HEARTBEAT_SECONDS = 0.2
     recorder.pause = 1.5
-    enqueue("tests.lease", {})
-    sent = Sent()
-    relay(send=sent)
-    [(task_id, attempt)] = sent
+    task_id, attempt = claim_one()
 
     run_task(task_id, attempt=attempt)
 

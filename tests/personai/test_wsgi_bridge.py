@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from personai.wsgi_bridge import BUFFERED_BODY_MAX_BYTES, WSGIBridge
+from tests.event_loop import run_in_own_thread
 
 
 def scope_for(method: str = "GET", headers: list[tuple[bytes, bytes]] | None = None) -> dict:
@@ -51,23 +52,6 @@ def serve(app, scope: dict, body_parts: list[bytes] | None = None, *, disconnect
     finally:
         bridge.executor.shutdown(wait=True)
     return sent
-
-
-def run_in_own_thread(coroutine) -> None:
-    """asyncio.run on a thread of its own: a browser test may have left an event loop in this one."""
-    outcome: dict = {}
-
-    def target():
-        try:
-            asyncio.run(coroutine)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(30)
-    if "error" in outcome:
-        raise outcome["error"]
 
 
 class Echo:
