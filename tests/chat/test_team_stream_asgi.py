@@ -11,7 +11,8 @@ import pytest
 from chat.models import Message
 from tests.chat.factories import team_conversation_for
 from tests.chat.slow_fake import SlowFakeServer
-from tests.chat.test_stream_asgi import drive, run, scope_for
+from tests.chat.test_stream_asgi import drive, scope_for
+from tests.event_loop import run_in_own_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +28,7 @@ def test_the_roles_stream_in_turn(chat_llm, user, settings):
         scope, body = scope_for(
             user, f"/chat/{conversation.pk}/stream/", urlencode({"content": "Plan it"}).encode()
         )
-        status, chunks = run(drive(scope, body))
+        status, chunks = run_in_own_thread(drive(scope, body))
     stream = b"".join(chunk for _, chunk in chunks).decode()
     turns = [block for block in stream.split("\n\n") if block.startswith("event: turn")]
     assert status == 200
@@ -48,7 +49,7 @@ def test_leaving_mid_turn_saves_the_partial_and_asks_no_one_else(chat_llm, user,
         scope, body = scope_for(
             user, f"/chat/{conversation.pk}/stream/", urlencode({"content": "Go"}).encode()
         )
-        status, _ = run(drive(scope, body, disconnect_after_tokens=3))
+        status, _ = run_in_own_thread(drive(scope, body, disconnect_after_tokens=3))
         for thread in threading.enumerate():  # the reply thread ends once the team has stopped
             if thread.name == "chat-reply":
                 thread.join(10)
