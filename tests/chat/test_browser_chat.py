@@ -55,6 +55,9 @@ def test_reply_streams_in_and_stop_keeps_the_partial(
         page.click("text=Start chatting")
         expect(page.locator(".chat-persona-name")).to_have_text("Ada")
         expect(page.locator(".chat-avatar")).to_be_visible()
+        # Visible is not scripted: a send before chat.js attached its handler posts the plain
+        # form (the page without JavaScript), and nothing streams.
+        page.wait_for_load_state("load")
 
         page.fill("#chat-input", "Tell me something")
         page.click("#chat-send")

@@ -35,6 +35,7 @@ def test_team_conversation_to_a_downloaded_prd(
     page.fill("#team-title", "Invoice tool")
     page.click("text=Start the team conversation")
     expect(page.locator("#chat-heading")).to_have_text("Invoice tool")
+    page.wait_for_load_state("load")  # the team's script is attached before the send
 
     page.fill("#chat-input", "We want to help freelancers get paid on time.")
     page.click("#chat-send")
