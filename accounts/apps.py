@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
         # Registers the OpenAPI description of ApiKeyAuthentication with drf-spectacular.
         from accounts import (
             schema,  # noqa: F401
-            services,
+            selectors,
         )
         from accounts.models import ApiKey, User
 
@@ -17,7 +17,7 @@ class AccountsConfig(AppConfig):
         for model in (ApiKey, User):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    services.api_key_cache_clear,
+                    selectors.remembered_rows_forget,
                     sender=model,
-                    dispatch_uid=f"accounts.api_key_cache_clear_{model.__name__}_{signal is post_save}",
+                    dispatch_uid=f"accounts.remembered_rows_forget_{model.__name__}_{signal is post_save}",
                 )

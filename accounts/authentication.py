@@ -33,7 +33,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(services.ApiKeyError.message) from exc
         try:
-            api_key = services.api_key_verify_cached(raw_key)
+            api_key = services.api_key_verify(raw_key)
         except services.ApiKeyError as exc:
             raise exceptions.AuthenticationFailed(exc.message) from exc
         return api_key.user, api_key

@@ -12,11 +12,8 @@ import hashlib
 import hmac
 import secrets
 import string
-import threading
-import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -95,9 +92,9 @@ def api_key_create(*, user: User, name: str) -> tuple[ApiKey, str]:
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     """Revoke ``api_key``. Revoking an already revoked key changes nothing."""
-    api_key_cache_clear()
     now = timezone.now()
     updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
+    selectors.remembered_rows_forget(ApiKey, api_key)  # other processes: the database's notice
     if updated:
         api_key.revoked_at = now
     else:
@@ -138,40 +135,6 @@ def api_key_verify(raw_key: str) -> ApiKey:
     return api_key
 
 
-# Keys verified lately by this process, by the key's digest: (valid until, key with its user).
-# An autosave sends the same key many times a second; re-reading it every time cost a query.
-# A revocation or deactivation made in this process clears it at once (api_key_revoke; the
-# ApiKey and User save/delete signals, see AccountsConfig.ready); one made by another process
-# takes effect here within API_KEY_CACHE_SECONDS.
-_verified: dict[str, tuple[float, ApiKey]] = {}
-_verified_lock = threading.Lock()
-_VERIFIED_MAX = 10_000
-
-
-def api_key_verify_cached(raw_key: str) -> ApiKey:
-    """`api_key_verify`, answered from this process's memory for a few seconds after a success."""
-    seconds = settings.API_KEY_CACHE_SECONDS
-    if seconds <= 0:
-        return api_key_verify(raw_key)
-    digest = hash_api_key(raw_key)
-    hit = _verified.get(digest)
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    api_key = api_key_verify(raw_key)
-    with _verified_lock:
-        if len(_verified) >= _VERIFIED_MAX:
-            _verified.clear()
-        _verified[digest] = (now + seconds, api_key)
-    return api_key
-
-
-def api_key_cache_clear(*args, **kwargs) -> None:
-    """Forget every key verified by this process (also a receiver of ApiKey/User changes)."""
-    with _verified_lock:
-        _verified.clear()
-
-
 def api_key_authenticate(raw_key: str) -> User | None:
     """The user a key belongs to, or None for a malformed, unknown or revoked key."""
     try:
@@ -190,3 +153,4 @@ def _touch_last_used(api_key: ApiKey) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
     ).update(last_used_at=now)
     api_key.last_used_at = now
+    selectors.remembered_rows_forget(ApiKey, api_key)

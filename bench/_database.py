@@ -18,7 +18,7 @@ def throwaway_database() -> Iterator[None]:
     django.setup()
     from django.db import connection
 
-    from personai import outbox
+    from personai import outbox, row_memory
 
     original_name = connection.settings_dict["NAME"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{original_name}"
@@ -27,4 +27,5 @@ def throwaway_database() -> Iterator[None]:
         with mock.patch.object(outbox, "_nudge_relay", lambda: None):
             yield
     finally:
+        row_memory.stop_listening()  # its connection would keep the database from being dropped
         connection.creation.destroy_test_db(original_name, verbosity=0)

@@ -367,10 +367,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Personai <noreply@pe
 
 # --------------------------------------------------------------------------- API
 
-# A verified API key is remembered by each web process this long: a revocation made elsewhere
-# takes effect within it (at once in the process that made it). 0 checks every request.
-# Off by default: with several web processes a revoked key must stop working at once everywhere.
-API_KEY_CACHE_SECONDS = _env(env.float, "API_KEY_CACHE_SECONDS", default=0.0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
@@ -442,9 +438,12 @@ MEDIA_URL = "/media/"
 # --------------------------------------------------------------------------- security
 
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are read on every signed-in page: from Redis when it has them, the database otherwise
-# (and always written to both, so a Redis restart logs nobody out).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database; each web process remembers the ones it read until PostgreSQL
+# announces their change (accounts/sessions.py, personai/row_memory.py).
+SESSION_ENGINE = "accounts.sessions"
+# Sessions, users and API keys remembered per process, forgotten when the database announces a
+# change (personai/row_memory.py). Off in tests, whose rolled-back transactions announce nothing.
+ROW_MEMORY = _env(env.bool, "ROW_MEMORY", default=not TESTING)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 # Scripts, styles, images and fonts only from our own static files (personai/csp.py).
