@@ -49,3 +49,24 @@ def api_client() -> APIClient:
 def user_client(client, user):
     client.force_login(user)
     return client
+
+
+ROW_MEMORY_NOTICE_SECONDS = 10  # a bound on a notification's trip; tests go on once it arrives
+
+
+@pytest.fixture
+def row_memory_on(settings, transactional_db):
+    """Sessions, users and API keys remembered as web processes run (`personai.row_memory`).
+
+    Only with committed rows (a transactional test): PostgreSQL announces a change when it
+    commits, and a test's rolled-back transaction never does. Waits until every change made so
+    far has been heard, so that a late notice does not make the test's first reads go unkept.
+    """
+    from personai import row_memory
+
+    settings.ROW_MEMORY = True
+    assert row_memory.wait_until_live(ROW_MEMORY_NOTICE_SECONDS)
+    assert row_memory.sync(ROW_MEMORY_NOTICE_SECONDS)
+    yield
+    row_memory.stop_listening()  # its connection would keep the test database from being dropped
+

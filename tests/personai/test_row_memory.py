@@ -16,24 +16,17 @@ from django.test.utils import CaptureQueriesContext
 from accounts import selectors, services
 from personai import row_memory
 from tests.accounts.conftest import api_key_header
+from tests.conftest import ROW_MEMORY_NOTICE_SECONDS
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("row_memory_on")]
 
-NOTICE_SECONDS = 10  # an upper bound on a notification's trip; the tests go on as soon as it arrives
+NOTICE_SECONDS = ROW_MEMORY_NOTICE_SECONDS
 ME = "/api/v1/me"
 
 
-@pytest.fixture(autouse=True)
-def listening(settings):
-    settings.ROW_MEMORY = True
-    assert row_memory.wait_until_live(NOTICE_SECONDS)
-    yield
-    row_memory.stop_listening()  # its connection would keep the test database from being dropped
-
-
 @pytest.fixture
-def user(listening):
+def user(row_memory_on):
     """A committed user, once the notices of its creation have been heard (the factory saves it
     twice; a late notice would make this process drop what it read of it, as it should)."""
     made = UserFactory()
