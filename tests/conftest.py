@@ -69,4 +69,3 @@ def row_memory_on(settings, transactional_db):
     assert row_memory.sync(ROW_MEMORY_NOTICE_SECONDS)
     yield
     row_memory.stop_listening()  # its connection would keep the test database from being dropped
-
