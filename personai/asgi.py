@@ -80,7 +80,10 @@ async def application(scope, receive, send):
 
 
 if not settings.TESTING:
-    # Build the active questionnaires' plans now, so the first visitor does not pay for them.
+    from personai import row_memory
     from questionnaires.plan import warm_in_background
 
+    # Build the active questionnaires' plans now, so the first visitor does not pay for them.
     warm_in_background()
+    # Listen for row changes now, so that the first visitors' sessions are remembered.
+    row_memory.is_live()

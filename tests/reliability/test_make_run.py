@@ -7,12 +7,14 @@ stops the runner with SIGTERM.
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import re
 import signal
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 
@@ -27,6 +29,11 @@ from tests.worker import wait_until
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 START_SECONDS = 180
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 3xx is the answer
 
 
 def get(url: str) -> tuple[int, str, Mapping]:
@@ -101,6 +108,8 @@ def test_make_run_serves_like_production_and_survives_a_killed_worker(tmp_path):
         assert "immutable" in headers.get("Cache-Control", "")
         assert (tmp_path / "data" / "secret_key").exists()
 
+        _signed_out_everywhere_when_the_session_row_goes(base)
+
         [worker] = children_named(runner, "celery", "worker")
         os.killpg(worker.pid, signal.SIGKILL)
 
@@ -128,3 +137,48 @@ def test_make_run_serves_like_production_and_survives_a_killed_worker(tmp_path):
                     process.kill()
             except psutil.Error:
                 continue
+
+
+def _signed_out_everywhere_when_the_session_row_goes(base: str) -> None:
+    """The web process remembers a session it has read (personai/row_memory.py), and forgets it
+    when PostgreSQL announces the row's deletion: made here, in another process, as an admin's
+    delete or `clearsessions` would be."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+
+    from personai import row_memory
+
+    with connection.cursor() as cursor:  # the web process listens (it started at boot)
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [row_memory.APPLICATION_NAME]
+        )
+        assert cursor.fetchone()[0] >= 1
+    cookies = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies), _NoRedirects)
+
+    def status(path: str, data: dict | None = None) -> int:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with browser.open(f"{base}{path}", body, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    status("/accounts/signup/")
+    csrf = next(cookie.value for cookie in cookies if cookie.name == settings.CSRF_COOKIE_NAME)
+    password = "a-long-passphrase-for-this-test-42"
+    signup = {"email": "remembered@example.com", "password1": password, "password2": password}
+    assert status("/accounts/signup/", {**signup, "csrfmiddlewaretoken": csrf}) == 302  # signed in
+    session_key = next(cookie.value for cookie in cookies if cookie.name == settings.SESSION_COOKIE_NAME)
+    for _ in range(2):  # the second is answered from the web process's memory
+        assert status("/dashboard/") == 200
+
+    Session.objects.filter(session_key=session_key).delete()
+
+    # The notice reaches the web process within milliseconds; a remembered session would stay.
+    wait_until(
+        lambda: status("/dashboard/") == 302,
+        timeout=10,
+        interval=0.05,
+        message="the deleted session still signs its visitor in",
+    )
