@@ -14,7 +14,7 @@ from personai.db import model_from_row, prepared_statement_cursor, select_column
 
 # Rows read on every request, remembered per process until the database announces their change
 # (personai/row_memory.py): a user's row by id, an API key's row by prefix.
-_users = row_memory.RowMemory("user", max_entries=50_000)
+_users = row_memory.RowMemory("user")
 _api_keys = row_memory.RowMemory("api_key")
 
 

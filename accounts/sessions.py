@@ -21,7 +21,7 @@ from personai import row_memory
 from personai.db import prepared_statement_cursor
 
 # session key -> (encoded session data, expiry date)
-_sessions = row_memory.RowMemory("session", max_entries=50_000)
+_sessions = row_memory.RowMemory("session")
 
 
 class SessionStore(db.SessionStore):

@@ -59,6 +59,7 @@ class RowMemory:
     """One kind of row (``kind`` as the triggers name it), by key, at most ``max_entries``."""
 
     def __init__(self, kind: str, *, max_entries: int = 10_000, max_age: float = 300.0) -> None:
+        # 10,000 sessions or users is a few MB per process; beyond that, the oldest read go.
         self.kind = kind
         self.max_entries = max_entries
         self.max_age = max_age
@@ -77,7 +78,12 @@ class RowMemory:
         return found[1]
 
     def remember(self, key: Any, value: Any, *, since: int) -> None:
-        """Keep `value`, read from the database after `generation()` returned `since`."""
+        """Keep `value`, read from the database after `generation()` returned `since`.
+
+        Not inside a transaction: what it reads there may be its own uncommitted change, which
+        a rollback would undo without any notification."""
+        if connection.in_atomic_block:
+            return
         with _lock:
             if not _live or _generation != since:
                 return
@@ -147,12 +153,13 @@ def stop_listening() -> None:
 
 
 def _start_listener() -> None:
-    global _listener, _listener_pid
+    global _listener, _listener_pid, _live
     with _lock:
         if _listener_pid == os.getpid():
             return
         # After a fork the parent's thread is gone and its memory may be stale: start afresh.
         _listener_pid = os.getpid()
+        _live = False
         for memory in _memories.values():
             memory._rows.clear()
         _listener = _Listener()

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts import selectors, services
+from accounts.models import User
 from personai import row_memory
 from tests.accounts.conftest import api_key_header
 from tests.conftest import ROW_MEMORY_NOTICE_SECONDS
@@ -212,3 +213,14 @@ def test_a_session_past_its_remembered_expiry_is_read_again(client, user):
         assert client.get("/dashboard/").status_code == 200  # the database says it is still valid
 
     assert len(_queries_on("django_session", context)) == 1
+
+
+def test_a_row_read_inside_a_transaction_is_not_kept(user):
+    """It may be the transaction's own uncommitted change, and a rollback announces nothing."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(first_name="Never committed")
+        assert selectors.user_by_id(user.pk).first_name == "Never committed"
+        transaction.set_rollback(True)
+
+    assert selectors._users.get(user.pk) is None
+    assert selectors.user_by_id(user.pk).first_name == user.first_name
