@@ -1,4 +1,5 @@
-"""LLM benchmarks: agent subjects, benchmarks (start, follow, cancel), batches and cohorts.
+"""LLM benchmarks: agent subjects, benchmarks (start, follow, cancel), batches, cohorts and
+persona fidelity.
 
 Every object is loaded through one helper per kind that answers 404 for other users' objects.
 """
@@ -16,10 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.api.common import NOT_FOUND, _error, _invalid, _published_version
-from assessments.benchmarks import cohorts, selectors, services, stats
+from assessments.benchmarks import cohorts, fidelity, selectors, services, stats
 from assessments.models import AssessmentBatch, Benchmark, SubjectProfile
 from personai.pagination import BoundedLimitOffsetPagination
-from personai.validation import StrictCharField, StrictFloatField, StrictIntegerField
+from personai.validation import StrictCharField, StrictFloatField, StrictIntegerField, StrictQuerySerializer
+from personas.selectors import personas as persona_selectors
+from personas.selectors import subjects as persona_subject_selectors
+from questionnaires.models import QuestionnaireVersion
 
 BENCHMARKS = "benchmarks"
 
@@ -143,6 +147,71 @@ class CohortSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class VersionRefSerializer(serializers.Serializer):
+    questionnaire = serializers.CharField(source="questionnaire.slug")
+    version = serializers.IntegerField()
+
+
+class FidelityPersonaSerializer(serializers.Serializer):
+    agent = serializers.UUIDField(source="agent.pk", help_text="The agent subject the persona answered as.")
+    persona = serializers.CharField(source="persona_id")
+    mapper = serializers.CharField(help_text="The mapper and its version that wrote the persona.")
+    runs = serializers.IntegerField()
+    mad_own = serializers.FloatField(
+        allow_null=True, help_text="Mean absolute difference from the person's own scores (0–1)."
+    )
+    r_own = serializers.FloatField(
+        allow_null=True, help_text="Pearson's r with the person's own scores, across dimensions."
+    )
+    mad_others = serializers.FloatField(allow_null=True, help_text="The same against what others said.")
+    r_others = serializers.FloatField(allow_null=True)
+    dimensions_compared = serializers.IntegerField()
+
+
+class FidelityDimensionSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    is_facet = serializers.BooleanField()
+    own = serializers.FloatField(allow_null=True, help_text="The person's latest self-assessment, 0–1.")
+    others = serializers.FloatField(
+        allow_null=True, help_text="The surveys' aggregate, 0–1; null below min-n."
+    )
+    others_n = serializers.IntegerField()
+    persona = serializers.FloatField(
+        allow_null=True, help_text="The chosen persona's mean over its runs, 0–1."
+    )
+    persona_sd = serializers.FloatField(allow_null=True)
+    difference = serializers.FloatField(allow_null=True, help_text="|persona − own|.")
+
+
+class FidelitySerializer(serializers.Serializer):
+    version = VersionRefSerializer(allow_null=True, help_text="The version compared (null: none taken).")
+    versions = VersionRefSerializer(
+        many=True, help_text="Every version the person has a scored self-assessment of."
+    )
+    own_session = serializers.UUIDField(allow_null=True)
+    others_shown = serializers.BooleanField()
+    others_n = serializers.IntegerField()
+    personas = FidelityPersonaSerializer(many=True)
+    chosen_agent = serializers.UUIDField(allow_null=True, help_text="Whose figures `dimensions` shows.")
+    dimensions = FidelityDimensionSerializer(many=True)
+
+
+class FidelityQuerySerializer(StrictQuerySerializer):
+    questionnaire = serializers.SlugField(required=False)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    persona_agent = serializers.UUIDField(required=False)
+
+
+class FidelityStartSerializer(serializers.Serializer):
+    persona = serializers.UUIDField()
+    questionnaire = serializers.SlugField(required=False)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    runs = serializers.IntegerField(min_value=1, max_value=10_000)
+    concurrency = serializers.IntegerField(required=False, default=1, min_value=1, max_value=1_000)
+    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**62 - 1)
+
+
 # --------------------------------------------------------------------------- loaders (404 when not yours)
 
 
@@ -165,6 +234,39 @@ def _benchmark_for_user(user, benchmark_id: UUID) -> Benchmark:
         return selectors.benchmark_for_user(user, benchmark_id)
     except Benchmark.DoesNotExist:
         raise NotFound("There is no such benchmark.") from None
+
+
+def _human_for_user(user, subject_id: UUID) -> SubjectProfile:
+    try:
+        subject = persona_subject_selectors.subject_for_user(user, subject_id)
+    except SubjectProfile.DoesNotExist:
+        raise NotFound("There is no such person.") from None
+    if subject.subject_type != SubjectProfile.SubjectType.HUMAN:
+        raise NotFound("Only a person's personas have a fidelity.")
+    return subject
+
+
+def _version_taken(
+    versions: list[QuestionnaireVersion], slug: str | None, number: int | None
+) -> QuestionnaireVersion | None:
+    """The version asked for among those the person took (`versions`, latest first); None when
+    they took none. Asking for one they did not take is a 400 naming it."""
+    if slug is None and number is None:
+        return versions[0] if versions else None
+    found = next(
+        (
+            version
+            for version in versions
+            if (slug is None or version.questionnaire.slug == slug)
+            and (number is None or version.version == number)
+        ),
+        None,
+    )
+    if found is None:
+        raise ValidationError(
+            {"version": ["The person has no scored self-assessment of this questionnaire version."]}
+        )
+    return found
 
 
 def _benchmark(benchmark: Benchmark, *, progress: bool = True) -> dict:
@@ -426,7 +528,108 @@ def _placement(user, subject_id: UUID, batch: AssessmentBatch) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- persona fidelity
+
+
+class FidelityApi(APIView):
+    @extend_schema(
+        operation_id="fidelity_detail",
+        summary="How close a person's personas come to them",
+        description=(
+            "For a person you own (or yourself): every persona version you benchmarked on the chosen "
+            "questionnaire version (default: the latest the person took), with the mean absolute "
+            "difference and Pearson's r against the person's own scores and against what others said "
+            "(surveys' aggregates, only from their min-n); and per dimension the person, the others "
+            "and one persona (`persona_agent`, default the newest benchmarked). Scores are on 0–1."
+        ),
+        parameters=[FidelityQuerySerializer],
+        responses={
+            200: FidelitySerializer,
+            400: _error("A bad parameter, or a version the person did not take."),
+            404: NOT_FOUND,
+        },
+        tags=[BENCHMARKS],
+    )
+    def get(self, request: Request, subject_id: UUID) -> Response:
+        subject = _human_for_user(request.user, subject_id)
+        query = FidelityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        versions = fidelity.versions_taken(subject)
+        version = _version_taken(versions, wanted.get("questionnaire"), wanted.get("version"))
+        result = None
+        if version is not None:
+            result = fidelity.fidelity(
+                owner=request.user,
+                subject=subject,
+                version=version,
+                persona_agent_id=wanted.get("persona_agent"),
+            )
+        data = {
+            "version": version,
+            "versions": versions,
+            "own_session": result.own_session.pk if result and result.own_session else None,
+            "others_shown": bool(result and result.others_shown),
+            "others_n": result.others_n if result else 0,
+            "personas": result.personas if result else [],
+            "chosen_agent": result.chosen.agent.pk if result and result.chosen else None,
+            "dimensions": result.dimensions if result else [],
+        }
+        return Response(FidelitySerializer(data).data)
+
+
+class FidelityRunApi(APIView):
+    @extend_schema(
+        operation_id="fidelity_run",
+        summary="Benchmark one of a person's personas on the questionnaire they took",
+        description=(
+            "The persona answers as an agent whose system prompt is its persona prompt, `runs` times; "
+            "its fidelity appears in `GET …/fidelity/` once the runs are scored. Follow the returned "
+            "benchmark at `/api/v1/benchmarks/{id}/`."
+        ),
+        request=FidelityStartSerializer,
+        responses={
+            201: BenchmarkSerializer,
+            400: _error(
+                "Invalid fields, a persona not ready, a version the person did not take, or a cap exceeded."
+            ),
+            404: NOT_FOUND,
+        },
+        tags=[BENCHMARKS],
+    )
+    def post(self, request: Request, subject_id: UUID) -> Response:
+        subject = _human_for_user(request.user, subject_id)
+        serializer = FidelityStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        persona = persona_selectors.personas_for_subject(subject).filter(pk=data["persona"]).first()
+        if persona is None or not persona_selectors.can_see_prompt(request.user, persona):
+            raise ValidationError({"persona": ["This person has no persona with this id that you may run."]})
+        version = _version_taken(
+            fidelity.versions_taken(subject), data.get("questionnaire"), data.get("version")
+        )
+        if version is None:
+            raise _invalid(
+                "The person has no scored questionnaire for the persona to take.",
+                {"version": "Take a questionnaire about yourself first, and let it be scored."},
+            )
+        try:
+            benchmark = services.fidelity_start(
+                owner=request.user,
+                persona=persona,
+                version=version,
+                runs=data["runs"],
+                concurrency=data["concurrency"],
+                seed=data.get("seed"),
+            )
+        except services.BenchmarkError as exc:
+            raise _bad(exc) from None
+        return Response(_benchmark(benchmark), status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
+    path("subjects/<uuid:subject_id>/fidelity/", FidelityApi.as_view(), name="subject-fidelity"),
+    path("subjects/<uuid:subject_id>/fidelity/runs/", FidelityRunApi.as_view(), name="subject-fidelity-run"),
     path("agents/", AgentListCreateApi.as_view(), name="agent-list"),
     path("agents/<uuid:agent_id>/", AgentDetailApi.as_view(), name="agent-detail"),
     path("benchmarks/", BenchmarkListCreateApi.as_view(), name="benchmark-list"),
