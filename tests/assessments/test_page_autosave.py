@@ -6,8 +6,10 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments import selectors
 from assessments.models import QuestionnaireEventLog, Response
+from personai import row_memory
 from questionnaires.importing import import_document
 from tests.assessments.factories import api_instrument_document, self_session
+from tests.conftest import ROW_MEMORY_NOTICE_SECONDS
 
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
 
@@ -224,6 +226,7 @@ def test_the_answers_before_the_save_come_with_the_session_row(row_memory_on, us
     items[:] = [item for item in items if item["type"] != "multi_choice"]
     version = import_document(document, publish=True).version
     session = self_session(user, version, {"q1": True})
+    assert row_memory.sync(ROW_MEMORY_NOTICE_SECONDS)  # signing in wrote `last_login`: heard first
     _autosave(user_client, session, htmx, "q2", {"a-q2": "3"}, "q1,q2,q3")  # builds the plan
 
     with CaptureQueriesContext(connection) as context:
