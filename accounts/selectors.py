@@ -60,6 +60,16 @@ def _api_key_with_user_sql() -> str:
     )
 
 
+def user_remembered(user_id: uuid.UUID | str) -> User | None:
+    """The user with this id from this process's memory only (None: not remembered); no query,
+    so an async view can call it on the event loop."""
+    try:
+        row = _users.get(uuid.UUID(str(user_id)))
+    except ValueError:
+        return None
+    return None if row is None else model_from_row(User, row)
+
+
 def user_by_id(user_id: uuid.UUID | str) -> User | None:
     """The user with this id, None when there is none.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 
+from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -25,14 +26,22 @@ _sessions = row_memory.RowMemory("session")
 
 
 class SessionStore(db.SessionStore):
+    def _remembered(self) -> dict | None:
+        """The session's data from this process's memory, None when it is not there."""
+        key = self.session_key
+        remembered = _sessions.get(key) if key else None
+        if remembered is None or remembered[1] <= timezone.now():
+            return None
+        return self.decode(remembered[0])
+
     def load(self):
         key = self.session_key
         if not key:
             return {}
-        remembered = _sessions.get(key)
+        remembered = self._remembered()
+        if remembered is not None:
+            return remembered
         now = timezone.now()
-        if remembered is not None and remembered[1] > now:
-            return self.decode(remembered[0])
         since = row_memory.generation()
         with prepared_statement_cursor() as cursor:
             cursor.execute(_session_sql(), [key, now])
@@ -42,6 +51,14 @@ class SessionStore(db.SessionStore):
             return {}
         _sessions.remember(key, row, since=since)
         return self.decode(row[0])
+
+    async def aload(self):
+        # An async view (a chat stream): remembered, no thread hop and no query; else the
+        # synchronous read, on a thread, which remembers it.
+        remembered = self._remembered()
+        if remembered is not None:
+            return remembered
+        return await sync_to_async(self.load)()
 
     def save(self, must_create=False):
         try:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from django.db import connection, transaction
+from asgiref.sync import sync_to_async as real_sync_to_async
+from django.contrib.auth import aget_user
+from django.db import connection, connections, transaction
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from accounts import selectors, services
+from accounts import backends, selectors, services, sessions
 from accounts.models import User
 from personai import row_memory
 from tests.accounts.conftest import api_key_header
 from tests.conftest import ROW_MEMORY_NOTICE_SECONDS
+from tests.event_loop import run_in_own_thread
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("row_memory_on")]
@@ -230,3 +234,61 @@ def test_a_row_read_inside_a_transaction_is_not_kept(user):
 
     assert selectors._users.get(user.pk) is None
     assert selectors.user_by_id(user.pk).first_name == user.first_name
+
+
+def _aget_user(request):
+    """`await request.auser()` as an async view does it, on an event loop of its own."""
+
+    async def signed_in_user():
+        try:
+            return await aget_user(request)
+        finally:
+            # A read that went to the database did so on asgiref's thread: close its connection,
+            # which would otherwise keep the test database from being dropped.
+            await real_sync_to_async(connections.close_all)()
+
+    return run_in_own_thread(signed_in_user())
+
+
+def test_an_async_view_reads_a_remembered_session_and_user_on_the_event_loop(client, user, monkeypatch):
+    """A chat stream (`await request.auser()`): no thread hop, no query, when both are remembered."""
+    _sign_in(client, user)
+    assert client.get("/dashboard/").status_code == 200  # remembers both
+    key = client.cookies["sessionid"].value
+
+    def no_database(*args, **kwargs):
+        raise AssertionError("went to the database")
+
+    monkeypatch.setattr(sessions, "sync_to_async", no_database)
+    monkeypatch.setattr(backends, "sync_to_async", no_database)
+    request = RequestFactory().get("/")
+    request.session = sessions.SessionStore(key)
+
+    found = _aget_user(request)
+
+    assert found.pk == user.pk
+
+
+def test_an_async_view_reads_and_then_remembers_what_it_did_not_have(client, user):
+    _sign_in(client, user)
+    key = client.cookies["sessionid"].value
+    request = RequestFactory().get("/")
+    request.session = sessions.SessionStore(key)
+
+    found = _aget_user(request)
+
+    assert found.pk == user.pk
+    assert row_memory._memories["session"].get(key) is not None
+    assert selectors.user_remembered(user.pk).pk == user.pk
+
+
+def test_an_async_view_does_not_sign_in_a_remembered_user_since_deactivated_here(client, user):
+    _sign_in(client, user)
+    assert client.get("/dashboard/").status_code == 200
+    key = client.cookies["sessionid"].value
+    user.is_active = False
+    user.save()  # forgotten here at once; the database's notice tells the other processes
+    request = RequestFactory().get("/")
+    request.session = sessions.SessionStore(key)
+
+    assert not _aget_user(request).is_authenticated
