@@ -22,7 +22,6 @@ from assessments.models import AssessmentBatch, Benchmark, SubjectProfile
 from personai.pagination import BoundedLimitOffsetPagination
 from personai.validation import StrictCharField, StrictFloatField, StrictIntegerField, StrictQuerySerializer
 from personas.selectors import personas as persona_selectors
-from personas.selectors import subjects as persona_subject_selectors
 from questionnaires.models import QuestionnaireVersion
 
 BENCHMARKS = "benchmarks"
@@ -238,12 +237,9 @@ def _benchmark_for_user(user, benchmark_id: UUID) -> Benchmark:
 
 def _human_for_user(user, subject_id: UUID) -> SubjectProfile:
     try:
-        subject = persona_subject_selectors.subject_for_user(user, subject_id)
-    except SubjectProfile.DoesNotExist:
-        raise NotFound("There is no such person.") from None
-    if subject.subject_type != SubjectProfile.SubjectType.HUMAN:
-        raise NotFound("Only a person's personas have a fidelity.")
-    return subject
+        return fidelity.person_for_user(user, subject_id)
+    except fidelity.NoSuchPerson as exc:
+        raise NotFound(exc.message) from None
 
 
 def _version_taken(

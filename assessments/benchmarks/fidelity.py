@@ -23,6 +23,7 @@ from assessments.models import (
     Survey,
     TraitScore,
 )
+from personas.selectors import subjects as persona_subject_selectors
 from questionnaires.models import QuestionnaireVersion
 
 
@@ -64,6 +65,25 @@ class Fidelity:
     personas: list[PersonaFidelity] = field(default_factory=list)
     chosen: PersonaFidelity | None = None
     dimensions: list[DimensionFigures] = field(default_factory=list)
+
+
+class NoSuchPerson(Exception):
+    """Not a person `user` may see the fidelity of; `message` says why (pages and API: 404)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def person_for_user(user, subject_id) -> SubjectProfile:
+    """The person (a human subject) whose fidelity `user` may see, else NoSuchPerson."""
+    try:
+        subject = persona_subject_selectors.subject_for_user(user, subject_id)
+    except SubjectProfile.DoesNotExist:
+        raise NoSuchPerson("There is no such person.") from None
+    if subject.subject_type != SubjectProfile.SubjectType.HUMAN:
+        raise NoSuchPerson("Only a person's personas have a fidelity.")
+    return subject
 
 
 def versions_taken(subject: SubjectProfile) -> list[QuestionnaireVersion]:

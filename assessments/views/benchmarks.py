@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from assessments.benchmarks import comparison, fidelity, forms, selectors, services
 from assessments.models import AssessmentBatch, Benchmark, SubjectProfile
 from personas.selectors import personas as persona_selectors
-from personas.selectors import subjects as persona_subject_selectors
 from questionnaires import selectors as questionnaire_selectors
 
 
@@ -210,12 +209,9 @@ def _reference_id(request: HttpRequest, subjects: list[SubjectProfile]):
 
 def _human_for_page(request: HttpRequest, subject_id) -> SubjectProfile:
     try:
-        subject = persona_subject_selectors.subject_for_user(request.user, subject_id)
-    except SubjectProfile.DoesNotExist:
-        raise Http404("There is no such person.") from None
-    if subject.subject_type != SubjectProfile.SubjectType.HUMAN:
-        raise Http404("Only a person's personas have a fidelity.")
-    return subject
+        return fidelity.person_for_user(request.user, subject_id)
+    except fidelity.NoSuchPerson as exc:
+        raise Http404(exc.message) from None
 
 
 def _fidelity_context(request: HttpRequest, subject: SubjectProfile, form=None) -> dict:

@@ -6,7 +6,13 @@ import os
 
 import pytest
 
-from tests.assessments.factories import import_page_instrument
+from assessments import services as assessment_services
+from tests.assessments.factories import (
+    VALID_ANSWERS,
+    import_api_instrument,
+    import_page_instrument,
+    scored_session,
+)
 from tests.factories import UserFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,3 +61,12 @@ def allow_db_in_browser_tests():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def human(user):
+    """A person (the user's own subject) with a scored self-assessment: (subject, version)."""
+    version = import_api_instrument()
+    scored_session(user, version, {**VALID_ANSWERS, "q2": "5", "q3": "1"})
+    subject = assessment_services.subject_get_or_create_for_user(user=user)
+    return subject, version

@@ -7,19 +7,11 @@ import pytest
 from assessments import services as assessment_services
 from assessments.benchmarks import fidelity
 from assessments.models import Benchmark
-from tests.assessments.factories import VALID_ANSWERS, import_api_instrument, scored_session
+from tests.assessments.factories import VALID_ANSWERS, scored_session
 from tests.assessments.test_benchmark_runs import drain
 from tests.personas.persona_factories import make_persona
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def human(user):
-    version = import_api_instrument()
-    scored_session(user, version, {**VALID_ANSWERS, "q2": "5", "q3": "1"})
-    subject = assessment_services.subject_get_or_create_for_user(user=user)
-    return subject, version
 
 
 def _url(subject, tail: str = "") -> str:
