@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Iterable
@@ -342,11 +344,40 @@ def session_and_answers_for_user(
     if session is None or not user.is_authenticated:
         raise AssessmentSession.DoesNotExist("No such session.")
     subject = session.subject
-    if session.respondent_user_id == user.pk or (
-        session.survey_id is None and user.pk in (subject.user_id, subject.owner_id)
-    ):
-        return session, answers
-    raise AssessmentSession.DoesNotExist("No such session.")
+    answerers = {session.respondent_user_id}
+    if session.survey_id is None:
+        answerers |= {subject.user_id, subject.owner_id}
+    if user.pk not in answerers:
+        raise AssessmentSession.DoesNotExist("No such session.")
+    plan = _plan_of(session.questionnaire_version)
+    if plan is not None and plan.is_published:
+        _remember_session(session.pk, plan.key, frozenset(answerers - {None}))
+    return session, answers
+
+
+# What never changes about a session once it exists, remembered per process for the API
+# autosave's single statement (`services.responses_autosave_remembered`): the key of its
+# version's plan, and who may answer it (its respondent, and outside a survey the person it is
+# about and their owner). That statement checks the owner rule again as it writes, so this is
+# only a way to skip reading the row, never the permission itself.
+_REMEMBERED_SESSIONS_MAX = 10_000
+_remembered_sessions: collections.OrderedDict = collections.OrderedDict()
+
+
+def _remember_session(session_id, key: questionnaire_plan.PlanKey, answerers: frozenset) -> None:
+    _remembered_sessions[session_id] = (key, answerers)
+    while len(_remembered_sessions) > _REMEMBERED_SESSIONS_MAX:
+        with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
+            _remembered_sessions.popitem(last=False)
+
+
+def remembered_session_plan(user, session_id) -> VersionPlan | None:
+    """The plan of the session `session_id` when this process has read the session before and
+    `user` may answer it, and the plan is still kept here; else None (read the session)."""
+    remembered = _remembered_sessions.get(session_id)
+    if remembered is None or not user.is_authenticated or user.pk not in remembered[1]:
+        return None
+    return questionnaire_plan.cached_plan(remembered[0])
 
 
 # The session row that every taking page and save reads first (and an anonymous responder's

@@ -328,12 +328,13 @@ def _assert_open_locked(session: AssessmentSession) -> None:
 
 
 def _touch_and_log(
-    session: AssessmentSession,
+    session_id,
     event: str,
     detail: dict[str, Any],
     *,
     read_answers: selectors.VersionPlan | None = None,
     write: tuple[str, list] | None = None,
+    answerer: Any = None,
 ) -> dict[str, scoring.Answer] | None:
     """One statement: lock the session row if it is still in progress, bump its `updated_at`
     and append the event; SessionClosed when it is not in progress (the caller's atomic block
@@ -341,16 +342,25 @@ def _touch_and_log(
     statement also returns the session's answers as they were before this save (every part of
     a statement sees the rows as they were before it). `write`: one more data-modifying CTE
     over `touched` and its parameters, run in the same statement (`_answers_upsert_cte`), so a
-    closed session writes nothing."""
+    closed session writes nothing. `answerer`: a user, when the session was not read first; the
+    statement then touches the row only if they may answer it (the rule of
+    `selectors.session_for_user`), and SessionClosed also means "not theirs" or "no such session"."""
     log = QuestionnaireEventLog._meta.db_table
     sessions = AssessmentSession._meta.db_table
     now = timezone.now()
-    sql = (
-        f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
+    sql = f"WITH touched AS (UPDATE {sessions} SET updated_at = %s WHERE id = %s AND status = %s "
+    params = [now, session_id, AssessmentSession.Status.IN_PROGRESS]
+    if answerer is not None:
+        sql += (
+            f"AND (respondent_user_id = %s OR (survey_id IS NULL AND subject_id IN (SELECT id FROM "
+            f"{SubjectProfile._meta.db_table} WHERE user_id = %s OR owner_id = %s))) "
+        )
+        params += [answerer.pk] * 3
+    sql += (
         f"RETURNING id), logged AS (INSERT INTO {log} (session_id, event, detail, created_at) "
         f"SELECT id, %s, %s::jsonb, %s FROM touched RETURNING session_id) "
     )
-    params = [now, session.pk, AssessmentSession.Status.IN_PROGRESS, event, json.dumps(detail), now]
+    params += [event, json.dumps(detail), now]
     if write is not None:
         sql = f"{sql.rstrip()}, {write[0]} "
         params += write[1]
@@ -369,6 +379,35 @@ def _touch_and_log(
     if read_answers is None:
         return None
     return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
+
+
+def responses_autosave_remembered(
+    *, user, session_id, answers: dict[str, Any]
+) -> selectors.Progress | None:
+    """The API autosave in one statement, without reading the session first: for a session this
+    process has read before (`selectors.remembered_session_plan`), answers that are all valid and
+    neither cleared nor multiple choice. The statement checks that `user` may answer the session
+    and that it is still in progress as it writes; it returns the progress after the save.
+
+    None when it cannot take this way or the statement wrote nothing (a closed session, one no
+    longer theirs): the caller then takes `responses_update_progress`'s, which says why."""
+    plan = selectors.remembered_session_plan(user, session_id)
+    if plan is None or not answers or any(value is None for value in answers.values()):
+        return None
+    try:
+        parsed = parse_answers(plan.version, answers)
+    except AnswerValidationError:
+        return None  # the usual way reports a closed session before the answers' errors
+    if any(entry.question_type == "multi_choice" for entry in parsed.values()):
+        return None
+    write = _answers_upsert_cte(parsed, selectors.scoring_plan(plan.version))
+    detail = {"items": sorted(parsed)}
+    try:
+        before = _touch_and_log(session_id, "autosaved", detail, read_answers=plan, write=write, answerer=user)
+    except SessionClosed:
+        return None
+    after = {**before, **{key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}}
+    return selectors.session_progress(plan.version, after)
 
 
 def _answers_upsert_cte(parsed: dict[str, ParsedAnswer], plan: selectors.ScoringPlan) -> tuple[str, list]:
@@ -453,12 +492,12 @@ def _save_answers(
     scoring_plan = selectors.scoring_plan(version)
     if any(entry.question_type == "multi_choice" for entry in parsed.values()):
         with transaction.atomic():
-            before = _touch_and_log(session, event, detail, read_answers=plan)
+            before = _touch_and_log(session.pk, event, detail, read_answers=plan)
             _upsert(session, parsed, scoring_plan)
     else:
         # One statement, atomic on its own: no transaction to open and commit around it.
         write = _answers_upsert_cte(parsed, scoring_plan)
-        before = _touch_and_log(session, event, detail, read_answers=plan, write=write)
+        before = _touch_and_log(session.pk, event, detail, read_answers=plan, write=write)
     if before is None:
         return parsed, None
     # What reading them back would give: the upsert stores exactly the parsed answers.

@@ -189,13 +189,22 @@ class SessionResponsesApi(APIView):
         tags=[SESSIONS],
     )
     def put(self, request: Request, session_id: UUID) -> Response:
-        session = _session_for_user(request.user, session_id)
+        # A session this process has read before, that the user may answer: no read before the
+        # body is checked, and usually a single statement (it checks the owner rule again).
+        remembered = selectors.remembered_session_plan(request.user, session_id) is not None
+        session = None if remembered else _session_for_user(request.user, session_id)
         serializer = out.ResponsesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            progress = services.responses_update_progress(
-                session=session, answers=serializer.validated_data["answers"]
+        answers = serializer.validated_data["answers"]
+        if session is None:
+            progress = services.responses_autosave_remembered(
+                user=request.user, session_id=session_id, answers=answers
             )
+            if progress is not None:
+                return Response(out.ProgressSerializer(progress).data)
+            session = _session_for_user(request.user, session_id)
+        try:
+            progress = services.responses_update_progress(session=session, answers=answers)
         except services.AnswerValidationError as exc:
             raise _invalid(exc.message, exc.errors) from exc
         except services.SessionClosed as exc:
