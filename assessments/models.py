@@ -240,8 +240,14 @@ class AssessmentSession(models.Model):
 
 
 class Response(models.Model):
-    session = models.ForeignKey(AssessmentSession, on_delete=models.CASCADE, related_name="responses")
-    item = models.ForeignKey(QuestionnaireItem, on_delete=models.PROTECT, related_name="responses")
+    # No index of their own: every save writes each index of this table, and the unique
+    # (session, item) constraint already serves lookups by session, `response_item_idx` by item.
+    session = models.ForeignKey(
+        AssessmentSession, on_delete=models.CASCADE, related_name="responses", db_index=False
+    )
+    item = models.ForeignKey(
+        QuestionnaireItem, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     value_boolean = models.BooleanField(null=True, blank=True)
     value_number = models.FloatField(null=True, blank=True)
     value_text = models.TextField(blank=True)
@@ -285,7 +291,11 @@ class QuestionnaireEventLog(models.Model):
         SCORED = "scored", "Scored"
         ABANDONED = "abandoned", "Abandoned"
 
-    session = models.ForeignKey(AssessmentSession, on_delete=models.CASCADE, related_name="events")
+    # Lookups by session use `event_session_created_idx`; an index of its own would be one more
+    # write on every autosave.
+    session = models.ForeignKey(
+        AssessmentSession, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     event = models.CharField(max_length=12, choices=Event.choices)
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -381,9 +381,7 @@ def _touch_and_log(
     return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
 
 
-def responses_autosave_remembered(
-    *, user, session_id, answers: dict[str, Any]
-) -> selectors.Progress | None:
+def responses_autosave_remembered(*, user, session_id, answers: dict[str, Any]) -> selectors.Progress | None:
     """The API autosave in one statement, without reading the session first: for a session this
     process has read before (`selectors.remembered_session_plan`), answers that are all valid and
     neither cleared nor multiple choice. The statement checks that `user` may answer the session
@@ -403,7 +401,9 @@ def responses_autosave_remembered(
     write = _answers_upsert_cte(parsed, selectors.scoring_plan(plan.version))
     detail = {"items": sorted(parsed)}
     try:
-        before = _touch_and_log(session_id, "autosaved", detail, read_answers=plan, write=write, answerer=user)
+        before = _touch_and_log(
+            session_id, "autosaved", detail, read_answers=plan, write=write, answerer=user
+        )
     except SessionClosed:
         return None
     after = {**before, **{key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}}

@@ -66,7 +66,10 @@ def test_the_next_autosave_is_one_statement_that_writes_the_answer(api_client, u
         "required_missing": read_back.required_missing,
         "total": read_back.total,
     }
-    assert session.events.filter(event=QuestionnaireEventLog.Event.AUTOSAVED, detail={"items": ["tidy"]}).count() == 2
+    assert (
+        session.events.filter(event=QuestionnaireEventLog.Event.AUTOSAVED, detail={"items": ["tidy"]}).count()
+        == 2
+    )
 
 
 def test_a_session_submitted_since_is_a_409_and_keeps_its_answers(api_client, user, remembered):
