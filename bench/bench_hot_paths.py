@@ -14,8 +14,10 @@ absolute figures:
   raw score of every facet and domain from the same 1.2 M answers (``REFERENCE_SUMS``; asserted
   equal to the stored scores). Ratio = scoring time / reference time (lower is better).
 
-Also prints p50/p99 latency (wrk) and the peak RSS of a web process (ru_maxrss of the
-children) and of this process, which scores as a worker does.
+Also prints p50/p99 latency (wrk), the CPU time per request of the web server's processes and
+of PostgreSQL's (from ``/proc``: where a path's cost goes, steadier than requests/s when the
+machine's speed varies), and the peak RSS of a web process (ru_maxrss of the children) and of
+this process, which scores as a worker does.
 
 Runs in a throwaway database (``bench_<name>``). Needs ``wrk`` and ``pgbench`` (Debian:
 ``apt-get install -y wrk postgresql-client``). Durations: ``BENCH_SECONDS`` (default 10).
@@ -68,21 +70,22 @@ def _run() -> None:
     web_env = _web_env(connection.settings_dict)
     fixture = _fixture(web_env["SECRET_KEY"])
     if ONLY & {"take_page", "autosave"}:
-        with _Server(web_env) as base:
+        with _Server(web_env) as server:
+            base = server.base
             _warm(base, fixture)
             if "take_page" in ONLY:
-                reference = _wrk(base, [("GET", "/bench/ok", {}, "")])
-                take = _wrk(base, fixture["pages"])
+                reference = _wrk(base, [("GET", "/bench/ok", {}, "")], server=server)
+                take = _wrk(base, fixture["pages"], server=server)
                 _report("take_page", take["rps"] / reference["rps"], ">=0.5", take, reference, "req/s")
-                signed_in = _wrk(base, fixture["signed_in"])
+                signed_in = _wrk(base, fixture["signed_in"], server=server)
                 print(
                     f"  signed-in bare view (session and user only): {signed_in['rps']:.1f} req/s, "
                     f"p50 {signed_in['p50']:.1f} ms, ratio {signed_in['rps'] / reference['rps']:.3f} "
-                    "(the most any signed-in page reaches here)"
+                    f"(the most any signed-in page reaches here){_cpu_text(signed_in)}"
                 )
             if "autosave" in ONLY:
                 upsert = _pgbench(connection.settings_dict)
-                autosave = _wrk(base, fixture["autosaves"])
+                autosave = _wrk(base, fixture["autosaves"], server=server)
                 _report("autosave", autosave["rps"] / upsert["tps"], ">=0.10", autosave, upsert, "tps")
     if "scoring" in ONLY:
         _scoring(fixture)
@@ -188,7 +191,7 @@ class _Server:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
 
-    def __enter__(self) -> str:
+    def __enter__(self) -> _Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -209,7 +212,8 @@ class _Server:
             try:  # the master listens at once; a worker answers once Django is loaded
                 with urllib.request.urlopen(f"{base}/bench/ok", timeout=5) as response:
                     if response.status == 200:
-                        return base
+                        self.base = base
+                        return self
             except OSError:
                 time.sleep(0.5)
         raise RuntimeError(f"the web server did not start; see {self.log.name}")
@@ -247,9 +251,11 @@ def _lua(requests: list[tuple[str, str, dict, str]]) -> str:
     )
 
 
-def _wrk(base: str, requests: list, *, seconds: int = SECONDS) -> dict:
+def _wrk(base: str, requests: list, *, seconds: int = SECONDS, server: _Server | None = None) -> dict:
+    """wrk's figures; with `server`, also the CPU time per request of its processes and PostgreSQL's."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(requests))
+    before = _cpu_ticks(server.process.pid) if server is not None else None
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s", "--latency", "-s", script.name, base],
         capture_output=True, text=True, check=True,
@@ -261,7 +267,7 @@ def _wrk(base: str, requests: list, *, seconds: int = SECONDS) -> dict:
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {
+    measured = {
         "rps": rps,
         "requests": total,
         "non_2xx": int(bad.group(1)) if bad else 0,
@@ -269,6 +275,46 @@ def _wrk(base: str, requests: list, *, seconds: int = SECONDS) -> dict:
         "p50": _latency(out, "50%"),
         "p99": _latency(out, "99%"),
     }
+    if before is not None:
+        after = _cpu_ticks(server.process.pid)
+        ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+        measured["cpu_ms"] = {
+            part: (after[part] - before[part]) * ms_per_tick / total
+            for part in ("web", "postgres")
+            if part in after
+        }
+    return measured
+
+
+def _cpu_ticks(server_pid: int) -> dict[str, int]:
+    """CPU time (user + system, in clock ticks) used so far by the web server (its master and
+    workers) and by PostgreSQL's processes; empty without /proc. A process that ended between two
+    readings takes its ticks with it, so compare readings around one load only."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    ticks = {"web": 0, "postgres": 0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parent, used = int(fields[1]), int(fields[11]) + int(fields[12])
+        if int(entry.name) == server_pid or parent == server_pid:
+            ticks["web"] += used
+        elif name == "postgres":
+            ticks["postgres"] += used
+    return ticks
+
+
+def _cpu_text(measured: dict) -> str:
+    cpu = measured.get("cpu_ms")
+    if not cpu:
+        return ""
+    return f"; CPU per request: web {cpu['web']:.2f} ms, PostgreSQL {cpu['postgres']:.2f} ms"
 
 
 def _latency(out: str, label: str) -> float:
@@ -524,9 +570,12 @@ def _report(name: str, ratio: float, goal: str, measured: dict, reference: dict,
     )
     if measured["socket_errors"]:
         line += f", socket errors {measured['socket_errors']}"
-    print(line)
+    print(line + _cpu_text(measured))
     if "p50" in reference:
-        print(f"  reference: {ref:.1f} {unit}, p50 {reference['p50']:.1f} ms, p99 {reference['p99']:.1f} ms")
+        print(
+            f"  reference: {ref:.1f} {unit}, p50 {reference['p50']:.1f} ms, p99 {reference['p99']:.1f} ms"
+            + _cpu_text(reference)
+        )
     else:
         print(
             f"  reference (pgbench upsert): {ref:.1f} {unit}, latency avg {reference['latency_avg']:.2f} ms"

@@ -5,26 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0013_trait_scores_without_dimension_index'),
-        ('questionnaires', '0002_observer_wording'),
+        ("assessments", "0013_trait_scores_without_dimension_index"),
+        ("questionnaires", "0002_observer_wording"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='questionnaireeventlog',
-            name='session',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='assessments.assessmentsession'),
+            model_name="questionnaireeventlog",
+            name="session",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="assessments.assessmentsession",
+            ),
         ),
         migrations.AlterField(
-            model_name='response',
-            name='item',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='questionnaires.questionnaireitem'),
+            model_name="response",
+            name="item",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="responses",
+                to="questionnaires.questionnaireitem",
+            ),
         ),
         migrations.AlterField(
-            model_name='response',
-            name='session',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='assessments.assessmentsession'),
+            model_name="response",
+            name="session",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="responses",
+                to="assessments.assessmentsession",
+            ),
         ),
     ]
