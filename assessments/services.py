@@ -381,16 +381,18 @@ def _touch_and_log(
     return selectors.answers_from_rows(read_answers, [row for row in rows if row[0] is not None])
 
 
-def responses_autosave_remembered(*, user, session_id, answers: dict[str, Any]) -> selectors.Progress | None:
+def responses_autosave_remembered(
+    *, user, session_id, plan: selectors.VersionPlan, answers: dict[str, Any]
+) -> selectors.Progress | None:
     """The API autosave in one statement, without reading the session first: for a session this
-    process has read before (`selectors.remembered_session_plan`), answers that are all valid and
-    neither cleared nor multiple choice. The statement checks that `user` may answer the session
-    and that it is still in progress as it writes; it returns the progress after the save.
+    process has read before (`plan`: `selectors.remembered_session_plan(user, session_id)`),
+    answers that are all valid and neither cleared nor multiple choice. The statement checks that
+    `user` may answer the session and that it is still in progress as it writes; it returns the
+    progress after the save.
 
     None when it cannot take this way or the statement wrote nothing (a closed session, one no
     longer theirs): the caller then takes `responses_update_progress`'s, which says why."""
-    plan = selectors.remembered_session_plan(user, session_id)
-    if plan is None or not answers or any(value is None for value in answers.values()):
+    if not answers or any(value is None for value in answers.values()):
         return None
     try:
         parsed = parse_answers(plan.version, answers)
@@ -406,8 +408,15 @@ def responses_autosave_remembered(*, user, session_id, answers: dict[str, Any]) 
         )
     except SessionClosed:
         return None
-    after = {**before, **{key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}}
-    return selectors.session_progress(plan.version, after)
+    return selectors.session_progress(plan.version, _answers_after(before, parsed))
+
+
+def _answers_after(
+    before: dict[str, scoring.Answer], parsed: dict[str, ParsedAnswer]
+) -> dict[str, scoring.Answer]:
+    """What reading the answers back after a save would give: the upsert stores exactly the
+    parsed answers."""
+    return {**before, **{key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}}
 
 
 def _answers_upsert_cte(parsed: dict[str, ParsedAnswer], plan: selectors.ScoringPlan) -> tuple[str, list]:
@@ -500,9 +509,7 @@ def _save_answers(
         before = _touch_and_log(session.pk, event, detail, read_answers=plan, write=write)
     if before is None:
         return parsed, None
-    # What reading them back would give: the upsert stores exactly the parsed answers.
-    after = {**before, **{key: selectors.answer_as_stored(entry.answer) for key, entry in parsed.items()}}
-    return parsed, after
+    return parsed, _answers_after(before, parsed)
 
 
 def responses_update_progress(

@@ -70,7 +70,7 @@ def _run() -> None:
     web_env = _web_env(connection.settings_dict)
     fixture = _fixture(web_env["SECRET_KEY"])
     if ONLY & {"take_page", "autosave"}:
-        with _Server(web_env) as server:
+        with _Server(web_env, postmaster_pid=_postmaster_pid()) as server:
             base = server.base
             _warm(base, fixture)
             if "take_page" in ONLY:
@@ -188,8 +188,9 @@ class _Server:
     """The web server exactly as `make run` starts it (`runner.web_command`: gunicorn, ASGI,
     uvicorn workers, a connection pool per process, its access log), on a free loopback port."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, postmaster_pid: int | None = None) -> None:
         self.env = env
+        self.postmaster_pid = postmaster_pid  # the database server's, when it runs on this machine
 
     def __enter__(self) -> _Server:
         with socket.socket() as probe:
@@ -255,7 +256,7 @@ def _wrk(base: str, requests: list, *, seconds: int = SECONDS, server: _Server |
     """wrk's figures; with `server`, also the CPU time per request of its processes and PostgreSQL's."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(requests))
-    before = _cpu_ticks(server.process.pid) if server is not None else None
+    before = _cpu_ticks(server) if server is not None else None
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s", "--latency", "-s", script.name, base],
         capture_output=True, text=True, check=True,
@@ -276,7 +277,7 @@ def _wrk(base: str, requests: list, *, seconds: int = SECONDS, server: _Server |
         "p99": _latency(out, "99%"),
     }
     if before is not None:
-        after = _cpu_ticks(server.process.pid)
+        after = _cpu_ticks(server)
         ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
         measured["cpu_ms"] = {
             part: (after[part] - before[part]) * ms_per_tick / total
@@ -286,13 +287,17 @@ def _wrk(base: str, requests: list, *, seconds: int = SECONDS, server: _Server |
     return measured
 
 
-def _cpu_ticks(server_pid: int) -> dict[str, int]:
+def _cpu_ticks(server: _Server) -> dict[str, int]:
     """CPU time (user + system, in clock ticks) used so far by the web server (its master and
-    workers) and by PostgreSQL's processes; empty without /proc. A process that ended between two
-    readings takes its ticks with it, so compare readings around one load only."""
+    workers) and by the database server (its postmaster and backends; left out when it does not
+    run here); empty without /proc. A process that ended between two readings takes its ticks
+    with it, so compare readings around one load only."""
     if not Path("/proc/self/stat").exists():
         return {}
-    ticks = {"web": 0, "postgres": 0}
+    owners = {server.process.pid: "web"}
+    if server.postmaster_pid is not None:
+        owners[server.postmaster_pid] = "postgres"
+    ticks = dict.fromkeys(owners.values(), 0)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -300,21 +305,36 @@ def _cpu_ticks(server_pid: int) -> dict[str, int]:
             stat = (entry / "stat").read_text()
         except OSError:  # ended meanwhile
             continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        parent, used = int(fields[1]), int(fields[11]) + int(fields[12])
-        if int(entry.name) == server_pid or parent == server_pid:
-            ticks["web"] += used
-        elif name == "postgres":
-            ticks["postgres"] += used
+        owner = owners.get(int(entry.name)) or owners.get(int(fields[1]))  # itself, or its parent
+        if owner is not None:
+            ticks[owner] += int(fields[11]) + int(fields[12])
     return ticks
+
+
+def _postmaster_pid() -> int | None:
+    """The pid of the database server's postmaster when it runs on this machine (the parent of
+    this connection's backend), else None."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{backend}/stat").read_text()
+    except OSError:  # another machine, or no /proc
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
 def _cpu_text(measured: dict) -> str:
     cpu = measured.get("cpu_ms")
     if not cpu:
         return ""
-    return f"; CPU per request: web {cpu['web']:.2f} ms, PostgreSQL {cpu['postgres']:.2f} ms"
+    parts = [f"web {cpu['web']:.2f} ms"]
+    if "postgres" in cpu:
+        parts.append(f"PostgreSQL {cpu['postgres']:.2f} ms")
+    return f"; CPU per request: {', '.join(parts)}"
 
 
 def _latency(out: str, label: str) -> float:

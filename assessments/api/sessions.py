@@ -191,14 +191,14 @@ class SessionResponsesApi(APIView):
     def put(self, request: Request, session_id: UUID) -> Response:
         # A session this process has read before, that the user may answer: no read before the
         # body is checked, and usually a single statement (it checks the owner rule again).
-        remembered = selectors.remembered_session_plan(request.user, session_id) is not None
-        session = None if remembered else _session_for_user(request.user, session_id)
+        plan = selectors.remembered_session_plan(request.user, session_id)
+        session = None if plan is not None else _session_for_user(request.user, session_id)
         serializer = out.ResponsesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         answers = serializer.validated_data["answers"]
         if session is None:
             progress = services.responses_autosave_remembered(
-                user=request.user, session_id=session_id, answers=answers
+                user=request.user, session_id=session_id, plan=plan, answers=answers
             )
             if progress is not None:
                 return Response(out.ProgressSerializer(progress).data)
